@@ -1,0 +1,33 @@
+# Two commands are the whole set-up on a fresh machine with Python >= 3.10:
+#   make demo   installs videoclf into .venv and runs the demo (synthetic videos -> trained model)
+#   make test   installs videoclf with its dev tools into .venv and runs every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo test check bench bench-smoke clean-cache
+
+$(VENV)/.installed: settings.ini setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/videoclf demo
+
+# notebooks, exported modules and README.md must agree (CI runs this before the tests)
+check: install
+	PATH="$(abspath $(BIN)):$$PATH" bash tools/check_sync.sh
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 tests
+
+bench: install
+	$(BIN)/python -m benchmarks.run_all
+
+bench-smoke: install
+	$(BIN)/python -m benchmarks.run_all --smoke
