@@ -1,0 +1,58 @@
+"""End-to-end tests of the `videoclf` console script on a tiny synthetic project."""
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+
+BIN = Path(sys.executable).parent/'videoclf'
+
+def run(*args, cwd=None, check=True):
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3', 'MPLBACKEND': 'Agg'}
+    r = subprocess.run([str(BIN), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if check and r.returncode != 0: raise AssertionError(f"videoclf {' '.join(map(str, args))} failed:\n{r.stdout}\n{r.stderr}")
+    return r
+
+def test_help_lists_commands():
+    out = run('--help').stdout
+    for c in ['synth', 'extract', 'labels', 'check', 'split', 'train', 'demo', 'grid', 'analyze', 'predict']: assert c in out
+
+def test_unknown_command_suggests():
+    r = run('trian', check=False)
+    assert r.returncode == 2 and "Did you mean 'train'" in r.stderr
+
+def test_pipeline_from_the_command_line(tmp_path):
+    run('synth', '--root', tmp_path, '--n_videos', 3, '--n_frames', 40)
+    assert (tmp_path/'data'/'labels.csv').exists()
+    assert 'True' in run('check', '--root', tmp_path).stdout
+    # re-label from the intervals file and re-split: the commands a user runs on their own data
+    run('labels', str(tmp_path/'videos'/'intervals.csv'), '--root', tmp_path, '--background', 'rest')
+    run('split', '--root', tmp_path, '--train', 'synth_00', '--valid', 'synth_01', '--test', 'synth_02')
+    exp = dict(model_id='cli1', architecture='video_lrcnn_trainable', pretrained_model_name='small_cnn',
+               weights=None, frame_size=[32, 32], sequence_length=4, sequence_model='GRU', layer_1_size=8,
+               epochs=1, learning_rates=[1e-3], batch_size=16)
+    (tmp_path/'exp.json').write_text(json.dumps(exp))
+    out = run('train', tmp_path/'exp.json', '--root', tmp_path).stdout
+    assert 'test accuracy' in out
+    mdir = tmp_path/'models'/'cli1'
+    assert (mdir/'results.json').exists() and (mdir/'frame_predictions.csv').exists()
+    r = run('train', tmp_path/'exp.json', '--root', tmp_path, check=False)   # finished model_id is kept
+    assert r.returncode == 2 and 'overwrite' in r.stderr
+    # label a new video file straight from the video (no frame extraction)
+    out = tmp_path/'new.csv'
+    run('predict', 'cli1', '--inputs', tmp_path/'videos'/'synth_02.avi', '--root', tmp_path, '--out', out)
+    import pandas as pd
+    df = pd.read_csv(out)
+    assert len(df) == 40 and {'prediction', 'video', 'frame', 'rest', 'chase'} <= set(df.columns)
+    # a one-experiment grid continues the model ids, then the analysis report covers both models
+    ranges = {**exp, 'model_id': None, 'sequence_length': [2], 'layer_1_size': [4]}
+    ranges.pop('model_id')
+    (tmp_path/'ranges.json').write_text(json.dumps(ranges))
+    out = run('grid', '--ranges', tmp_path/'ranges.json', '--root', tmp_path).stdout
+    assert 'trained' in out
+    assert len(list((tmp_path/'models').glob('*/results.json'))) == 2
+    out = run('analyze', '--root', tmp_path).stdout
+    assert 'leaderboard' in out and (tmp_path/'analysis'/'leaderboard.csv').exists()
+
+def test_bad_input_is_one_clear_line(tmp_path):
+    (tmp_path/'bad.json').write_text('{"model_id": 1, "architecture": "video_lrcnn_frozen", "layer1_size": 3}')
+    r = run('train', tmp_path/'bad.json', '--root', tmp_path, check=False)
+    assert r.returncode == 2 and 'layer_1_size' in r.stderr and 'Traceback' not in r.stderr
