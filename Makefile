@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test check bench bench-smoke clean-cache
+.PHONY: install demo test check bench bench-smoke docs
 
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,3 +31,9 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m benchmarks.run_all --smoke
+
+# execute the chapters so their saved outputs (tables, plots, numbers) document the library; slow cells too
+docs: install
+	$(BIN)/python tools/execute_nbs.py nbs/[0-9]*.ipynb nbs/index.ipynb --flags slow
+	$(BIN)/nbdev_clean
+	$(BIN)/python tools/make_readme.py

@@ -60,8 +60,8 @@ def main(argv=None):
             t = time.perf_counter(); model.predict(x, batch_size=32, verbose=0); t_ref = min(t_ref, time.perf_counter() - t)
             shutil.rmtree(proj.cache, ignore_errors=True); proj.cache.mkdir()
             t = time.perf_counter()
-            store = extract_features(proj, name, pooling='avg', weights=weights, frame_size=size, batch_size=32,
-                                     videos=list(folders))
+            store = extract_features(proj, model, pooling='avg', weights=weights, frame_size=size, batch_size=32,
+                                     videos=list(folders))   # the built model: both sides exclude building it
             t_lib = min(t_lib, time.perf_counter() - t)
         t_dec = time.perf_counter(); decode(); t_dec = time.perf_counter() - t_dec
         n = len(files)

@@ -17,15 +17,12 @@ def test_benchmark_smoke(name, tmp_path):
     assert r.returncode == 0, f'{name} --smoke failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}'
     res = json.loads((tmp_path/f'{name}.json').read_text())
     assert res['smoke'] and res['benchmark'] == name
-    if res['rows']:      # measured: every row carries its ratio, and the table was printed
-        for row in res['rows']:
-            if RATIO[name] not in row:   # only the ffmpeg comparison may be absent, when ffmpeg is not installed
-                assert name == 'bench_extract' and any('ffmpeg not found' in n for n in res['notes']), row
-            else: assert isinstance(row[RATIO[name]], float) and row[RATIO[name]] > 0, row
-        assert name in r.stdout
-    else:                # skipped: only because a library part is missing, said clearly
-        assert any('not available yet' in n for n in res['notes']), res['notes']
-        assert f'SKIPPED {name}' in r.stdout
+    assert res['rows'], f"{name} measured nothing: {res['notes']}"   # every library part exists: no skipping
+    for row in res['rows']:      # every row carries its ratio, and the table was printed
+        if RATIO[name] not in row:   # only the ffmpeg comparison may be absent, when ffmpeg is not installed
+            assert name == 'bench_extract' and any('ffmpeg not found' in n for n in res['notes']), row
+        else: assert isinstance(row[RATIO[name]], float) and row[RATIO[name]] > 0, row
+    assert name in r.stdout
 
 def test_run_all_writes_summary(tmp_path):
     r = run('benchmarks.run_all', '--smoke', '--only', 'bench_extract', '--out', tmp_path)

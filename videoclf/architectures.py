@@ -223,7 +223,7 @@ def _convlstm(x, e):
     x = layers.Rescaling(1 / 255, name='rescale')(x)
     x = fold_time_channels(x, e['time_channels'])
     x = layers.ConvLSTM2D(16, 3, padding='same', name='convlstm')(x)
-    x = layers.BatchNormalization(name='batch_norm')(x)
+    x = layers.BatchNormalization(momentum=0.9, name='batch_norm')(x)  # few steps on small data: faster moving stats
     x = layers.GlobalMaxPooling2D(name='global_max_pool')(x)
     return dense_stack(x, [e['layer_2_size'], e['layer_3_size']], e['dropout'])
 
@@ -292,9 +292,10 @@ def set_trainable(
     per_frame.trainable = cnn.trainable = fit_round > 0
     if fit_round > 0:
         leaves = [l for l in _leaf_layers(cnn) if l.weights]
-        n = exp['fine_tune_layers'] or len(leaves)
-        for i, l in enumerate(leaves):
-            l.trainable = i >= len(leaves) - n and not isinstance(l, layers.BatchNormalization)
+        tunable = [l for l in leaves if not isinstance(l, layers.BatchNormalization)]  # batch norm stays frozen
+        n = exp['fine_tune_layers'] or len(tunable)
+        for l in leaves: l.trainable = False
+        for l in tunable[len(tunable) - n:]: l.trainable = True
     return len(model.trainable_weights)
 
 # %% ../nbs/12_architectures.ipynb #c030

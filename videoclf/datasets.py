@@ -134,7 +134,7 @@ class WindowDataset(keras.utils.PyDataset):
                  shuffle:bool=False,      # new order every epoch
                  seed:int=0,              # shuffling / augmentation seed
                  augment:dict=None,       # pixel augmentation (see augment_windows); None = off
-                 workers:int=1,           # >1: threads prefetching batches
+                 workers:int=2,           # threads preparing the next batches while the model trains (1: none)
                  **kwargs):
         super().__init__(workers=workers, use_multiprocessing=False, **kwargs)
         if sum(store.n_frames) != sum(windows.n_frames):

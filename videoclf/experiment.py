@@ -209,6 +209,11 @@ EXPERIMENT_KEYS = [
     Key('horizon', 45, int_in(1), "target 'burst': look-ahead in frames"),
     Key('b', 0.1, float_in(0, 1), "target 'burst': how low motion must be now, as a fraction of the look-ahead range"),
     Key('c', 0.001, float_in(0), "target 'burst': minimal motion range in the look-ahead"),
+    Key('baseline_lookback', 89, int_in(2), "target 'burst': frames of past motion the algorithmic baseline reads"),
+    Key('baseline_b', 0.2, float_in(0, 1), "target 'burst': the baseline's 'quiet now' fraction of the recent range"),
+    Key('baseline_c', 0.0006, float_in(0), "target 'burst': motion range at which the baseline's range term is 0.5"),
+    Key('baseline_gamma1', 5300.0, float_in(0), "target 'burst': steepness of the baseline's range term"),
+    Key('baseline_gamma2', 11000.0, float_in(0), "target 'burst': steepness of the baseline's quiet-now term"),
 ]
 KEYS = {k.name: k for k in EXPERIMENT_KEYS}
 

@@ -10,11 +10,11 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 import cv2
 from tqdm.auto import tqdm
-from .core import VideoclfError, Project, list_frames, atomic_write
+from .core import VideoclfError, Project, list_frames, atomic_write, save_csv
 
 # %% auto #0
 __all__ = ['motion_energy', 'burst_labels', 'baseline_burst_proba', 'fold_time_channels', 'burst_targets', 'add_baseline',
-           'evaluate_baseline', 'plot_motion']
+           'evaluate_baseline', 'plot_motion', 'experiment_burst_targets', 'plot_burst_roc', 'compare_with_baseline']
 
 # %% ../nbs/18_motion.ipynb #c005
 _LUMA_RGB = np.array([0.299, 0.587, 0.114])
@@ -260,3 +260,75 @@ def plot_motion(
     if path is not None:
         with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=120, bbox_inches='tight')
     return fig
+
+# %% ../nbs/18_motion.ipynb #c039
+def experiment_burst_targets(
+    e:dict,                 # validated experiment with target 'burst'
+    project:Project,        # the project
+    table:pd.DataFrame,     # frame table (video, frame) in storage order
+)->pd.DataFrame:            # burst_targets rows aligned with `table`: video, frame, label (1/0/-1), motion_energy
+    "Burst labels of every frame of an experiment's videos; frames without a full input clip get -1."
+    span = (e['sequence_length'] - 1) * e['frame_step'] + 1
+    videos = list(dict.fromkeys(table.video))
+    t = burst_targets(project, horizon=e['horizon'], b=e['b'], c=e['c'], start=span - 1, videos=videos,
+                      progress=bool(e.get('verbose')))
+    if len(t) != len(table) or (t.frame.values != table.frame.values).any():
+        raise VideoclfError(f"the frames in {project.data} changed while the burst targets were computed; re-run.")
+    return t
+
+def _curves(y, scores:dict):
+    "ROC and PR curves of several scores for the same 0/1 labels, as one long table."
+    from sklearn.metrics import roc_curve, precision_recall_curve
+    rows = []
+    for name, s in scores.items():
+        fpr, tpr, _ = roc_curve(y, s); prec, rec, _ = precision_recall_curve(y, s)
+        rows += [pd.DataFrame(dict(score=name, curve='ROC', x=fpr, y=tpr)),
+                 pd.DataFrame(dict(score=name, curve='PR', x=rec, y=prec))]
+    return pd.concat(rows, ignore_index=True)
+
+def plot_burst_roc(
+    y,                      # 0/1 labels
+    scores:dict,            # name -> score per frame (e.g. {'model': p, 'baseline': q})
+    path=None,              # also save as PNG here
+):
+    "ROC and precision-recall curves of burst scores side by side; returns the Figure."
+    import matplotlib.pyplot as plt, seaborn as sns
+    c = _curves(y, scores)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+    for ax, (curve, xl, yl) in zip(axes, [('ROC', 'false positive rate', 'true positive rate'), ('PR', 'recall', 'precision')]):
+        sns.lineplot(c[c.curve == curve], x='x', y='y', hue='score', ax=ax, estimator=None, sort=False)
+        ax.set(xlabel=xl, ylabel=yl, title=curve, xlim=(0, 1), ylim=(0, 1.02))
+    axes[0].plot([0, 1], [0, 1], ls=':', c='grey')
+    fig.tight_layout()
+    if path is not None:
+        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=100)
+    plt.close(fig)
+    return fig
+
+def compare_with_baseline(
+    e:dict,                 # validated experiment with target 'burst'
+    targets:pd.DataFrame,   # `experiment_burst_targets` of the experiment
+    predictions:pd.DataFrame, # frame predictions with a 'burst' probability column and 'split'
+    out=None,               # model folder: writes burst_comparison.csv and burst_roc.png there
+    split:str='test',       # which split to compare on
+)->dict:                    # burst_* (model) and baseline_* keys: frames, positives, auc, threshold, tpr, fpr, peak_accuracy
+    "ROC summaries of the model and the algorithmic baseline on the same frames of one split."
+    from videoclf.analysis import roc_summary
+    span = (e['sequence_length'] - 1) * e['frame_step'] + 1
+    scored = add_baseline(targets, lookback=e['baseline_lookback'], b=e['baseline_b'], c=e['baseline_c'],
+                          gamma1=e['baseline_gamma1'], gamma2=e['baseline_gamma2'],
+                          start=max(e['baseline_lookback'], span - 1))
+    pred = predictions[predictions.split == split][['video', 'frame', 'burst']]
+    m = pred.merge(scored[['video', 'frame', 'label', 'baseline']], on=['video', 'frame'], how='inner')
+    m = m[(m.label >= 0) & m.baseline.notna()]
+    y = m.label.values.astype(int)
+    rows = {}
+    for name, col in (('burst', 'burst'), ('baseline', 'baseline')):
+        r = dict(frames=len(m), positives=int(y.sum()))
+        if 0 < y.sum() < len(y): r.update(roc_summary(y, m[col].values))
+        rows[name] = r
+    if out is not None:
+        table = pd.DataFrame.from_dict(rows, orient='index').rename(index={'burst': 'model'}).rename_axis('score')
+        save_csv(Path(out)/'burst_comparison.csv', table, index=True)
+        if 0 < y.sum() < len(y): plot_burst_roc(y, {'model': m.burst.values, 'baseline': m.baseline.values}, path=Path(out)/'burst_roc.png')
+    return {f'{name}_{k}': v for name, r in rows.items() for k, v in r.items()}

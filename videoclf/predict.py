@@ -113,7 +113,7 @@ def _predict_frames(self,
                     batch_size:int=64,    # windows (or frames) per batch
                    )->pd.DataFrame:       # frame_predictions.csv columns, one row per predicted frame
     "Predict every frame of frame folders; label, split and error stay empty for unlabelled frames."
-    from videoclf.training import _store_for, predict_samples
+    from videoclf.training import experiment_store, predict_samples
     from videoclf.windows import WindowIndex
     from videoclf.datasets import frame_table
     prj, only, tmp = _resolve_frames(self.project if frames is None else frames)
@@ -122,7 +122,7 @@ def _predict_frames(self,
         if not videos: raise VideoclfError(f"no frame folders in {prj.data}; extract frames first.")
         missing = [v for v in videos if not prj.frame_files(v)]
         if missing: raise VideoclfError(f"video '{missing[0]}' has no frames in {prj.frame_dir(missing[0])}.")
-        store = _store_for(self.e, prj, videos)
+        store = experiment_store(self.e, prj, videos)
         table = frame_table(prj, videos=videos)
         w = WindowIndex(list(store.n_frames), self.e['sequence_length'], frame_step=self.e['frame_step'],
                         target_offset=self.e['target_offset'], padding=self.e['padding'])

@@ -14,9 +14,9 @@ from .core import (VideoclfError, Project, read_labels, natural_key, save_json, 
 from .experiment import validate_experiment
 
 # %% auto #0
-__all__ = ['DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_data', 'predict_samples',
-           'per_frame_features', 'predicted_labels', 'split_metrics', 'plot_confusion', 'confusion_table',
-           'balanced_class_weights', 'oversample_ids', 'train', 'demo']
+__all__ = ['DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store', 'experiment_data',
+           'predict_samples', 'per_frame_features', 'predicted_labels', 'split_metrics', 'plot_confusion',
+           'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -31,9 +31,10 @@ def resolve_model_id(e:dict)->dict:
 # %% ../nbs/13_training.ipynb #c008
 class ExperimentData:
     "Store, frame table, label map, windows and the labelled samples of each split for one experiment."
-    def __init__(self, e, store, table, label_map, windows, samples, y):
+    def __init__(self, e, store, table, label_map, windows, samples, y, burst=None):
         self.e, self.store, self.table, self.label_map, self.windows = e, store, table, label_map, windows
         self.samples, self.y = samples, y      # dicts split -> sample ids, split -> encoded targets
+        self.burst = burst                     # target 'burst': per-frame motion energy and 1/0/-1 labels
     @property
     def input_shape(self): return (self.e['sequence_length'], *self.store.shape_per_frame)
     @property
@@ -47,7 +48,12 @@ def _one_hot(enc, n:int)->np.ndarray:
     if enc.ndim == 1: enc = np.eye(n, dtype='float32')[enc.astype(int)]
     return enc.reshape(len(enc), n).astype('float32')
 
-def _store_for(e:dict, project:Project, videos:list):
+def experiment_store(
+    e:dict,            # validated experiment
+    project:Project,   # the project whose frames are read
+    videos:list,       # videos, in storage order
+):                     # PerFrameStore: CNN features (frozen architectures) or uint8 pixels at the frame size
+    "The per-frame cache an experiment reads (computed once, shared by every experiment that needs the same)."
     from videoclf.architectures import ARCHITECTURES
     from videoclf import cache
     if ARCHITECTURES[e['architecture']].inputs == 'features':
@@ -64,18 +70,21 @@ def experiment_data(
     from videoclf.checks import assert_frames_match_labels
     from videoclf.windows import WindowIndex
     from videoclf.datasets import LabelMap, frame_table
-    if e['target'] != 'label':
-        raise VideoclfError(f"target '{e['target']}' is trained through videoclf.motion (motion-burst forecasting); "
-                            "train() here reads labels.csv: use target='label'.")
     assert_frames_match_labels(project)
     labels = read_labels(project.labels_path, require_split=True)
     videos = sorted(labels.video.unique(), key=natural_key)
     table = frame_table(project, videos=videos).reset_index(drop=True)
-    store = _store_for(e, project, videos)
+    store = experiment_store(e, project, videos)
     if list(store.videos) != videos or sum(store.n_frames) != len(table):
         raise VideoclfError(f"the per-frame cache in {store.path} does not match data/ ({sum(store.n_frames)} cached "
                             f"frames, {len(table)} in the frame table); delete the cache folder and re-run.")
-    label_map = LabelMap.from_labels(labels.label)
+    burst = None
+    if e['target'] == 'burst':   # self-supervised labels from each video's own motion (motion chapter)
+        from videoclf.motion import experiment_burst_targets
+        burst = experiment_burst_targets(e, project, table)
+        table['label'] = np.where(burst.label.values == 1, 'burst', np.where(burst.label.values == 0, 'no_burst', ''))
+        label_map = LabelMap(['burst', 'no_burst'])
+    else: label_map = LabelMap.from_labels(labels.label)
     windows = WindowIndex(list(store.n_frames), e['sequence_length'], frame_step=e['frame_step'],
                           target_offset=e['target_offset'], padding=e['padding'])
     targets = np.asarray(windows.targets)
@@ -89,7 +98,7 @@ def experiment_data(
         if not len(samples[s]):
             raise VideoclfError(f"no labelled {s} windows: labels.csv needs videos with split '{s}'. "
                                 "Assign splits with videoclf.splits.add_splits (or `videoclf split`).")
-    return ExperimentData(e, store, table, label_map, windows, samples, y)
+    return ExperimentData(e, store, table, label_map, windows, samples, y, burst)
 
 # %% ../nbs/13_training.ipynb #c011
 def predict_samples(
@@ -373,7 +382,7 @@ def train(
         if r < state['rounds_done']: continue
         if (out/'_best.weights.h5').exists(): model.load_weights(out/'_best.weights.h5')
         set_trainable(model, e, r)
-        model.compile(keras.optimizers.Adam(lr), loss, metrics=[metric_acc, keras.metrics.AUC(name='auc', multi_label=data.multilabel)])
+        model.compile(keras.optimizers.Adam(lr), loss, metrics=[metric_acc, keras.metrics.AUC(name='auc', multi_label=True, num_labels=data.n_classes)])
         stopper = keras.callbacks.EarlyStopping(e['monitor'], patience=e['patience'], restore_best_weights=True,
                                                 mode='max' if e['monitor'] != 'val_loss' else 'min')
         cbs = [_BestTracker(out, e['monitor'], state, r), stopper,
@@ -464,6 +473,9 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
         'train_windows_per_second': round(state['train_windows_seen'] / max(state['fit_seconds'], 1e-9), 2),
         **_versions(),
     })
+    if data.burst is not None:   # forecasting: the algorithmic baseline on the same test frames, side by side
+        from videoclf.motion import compare_with_baseline
+        r.update(compare_with_baseline(e, data.burst, fp, out))
     save_json(out/'results.json', r)
     log.info(f"test accuracy {r['fit_test_acc']}, macro-F1 {r['fit_test_macro_f1']}; results in {out/'results.json'}")
     return r
