@@ -36,7 +36,7 @@ def execute(path:Path, flags:set)->float:
     finally: os.chdir(cwd)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix='.ipynb')
     os.close(fd)
-    write_nb(nb, tmp); os.replace(tmp, path)
+    write_nb(nb, tmp); os.chmod(tmp, path.stat().st_mode & 0o777); os.replace(tmp, path)
     return time.time() - t0
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ def cell_markdown(cell):
     code = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
     if not code: return ''
     out = [f'```python\n{code}\n```']
-    text = ''.join(''.join(o.get('text', '')) for o in cell.get('outputs', []) if o.get('output_type') == 'stream')
+    text = ''.join(''.join(o.get('text', '')) for o in cell.get('outputs', []) if o.get('output_type') == 'stream' and o.get('name') == 'stdout')  # progress bars (stderr) left out
     if text.strip(): out.append(f'```\n{text.rstrip()}\n```')
     return '\n\n'.join(out)
 

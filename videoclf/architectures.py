@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
+import weakref
 import numpy as np
 import keras
 from keras import layers
@@ -299,6 +300,8 @@ def set_trainable(
     return len(model.trainable_weights)
 
 # %% ../nbs/12_architectures.ipynb #c030
+_HEADS = weakref.WeakKeyDictionary()   # model -> its head, forgotten with the model
+
 def split_model(
     model:keras.Model,   # a model with a TimeDistributed layer named 'per_frame'
 )->tuple:                # (per_frame_model, head_model)
@@ -307,5 +310,7 @@ def split_model(
     except ValueError:
         raise VideoclfError(f"model '{model.name}' has no 'per_frame' layer: only *_trainable architectures "
                             "run a CNN per frame; feed feature models with cached features instead.") from None
-    head = keras.Model(per_frame.output, model.output, name=f'{model.name}_head')
+    head = _HEADS.get(model)
+    if head is None:   # built once per model: a new head would be traced again on every prediction call
+        head = _HEADS[model] = keras.Model(per_frame.output, model.output, name=f'{model.name}_head')
     return per_frame.layer, head
