@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_cli.ipynb #c002
 from __future__ import annotations
-import sys, json
+import os, sys, json
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
 from .core import Project, VideoclfError, did_you_mean
@@ -28,6 +28,7 @@ def _usage()->str:
 def main(argv:list|None=None)->int:
     "Entry point of the `videoclf` console script."
     argv = sys.argv[1:] if argv is None else list(argv)
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')   # TensorFlow's C++ info/warning lines are noise on a terminal
     if not argv or argv[0] in ('-h', '--help', 'help'):
         print(_usage()); return 0
     name, rest = argv[0], argv[1:]

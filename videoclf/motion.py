@@ -14,7 +14,8 @@ from .core import VideoclfError, Project, list_frames, atomic_write, save_csv
 
 # %% auto #0
 __all__ = ['motion_energy', 'burst_labels', 'baseline_burst_proba', 'fold_time_channels', 'burst_targets', 'add_baseline',
-           'evaluate_baseline', 'plot_motion', 'experiment_burst_targets', 'plot_burst_roc', 'compare_with_baseline']
+           'evaluate_baseline', 'plot_motion', 'clip_span', 'experiment_burst_targets', 'plot_burst_roc',
+           'compare_with_baseline', 'write_burst_labels']
 
 # %% ../nbs/18_motion.ipynb #c005
 _LUMA_RGB = np.array([0.299, 0.587, 0.114])
@@ -262,13 +263,17 @@ def plot_motion(
     return fig
 
 # %% ../nbs/18_motion.ipynb #c039
+def clip_span(e:dict)->int:
+    "Frames an experiment's input clip covers: the first frame with a complete clip is clip_span(e) - 1."
+    return (e['sequence_length'] - 1) * e['frame_step'] + 1
+
 def experiment_burst_targets(
     e:dict,                 # validated experiment with target 'burst'
     project:Project,        # the project
     table:pd.DataFrame,     # frame table (video, frame) in storage order
 )->pd.DataFrame:            # burst_targets rows aligned with `table`: video, frame, label (1/0/-1), motion_energy
     "Burst labels of every frame of an experiment's videos; frames without a full input clip get -1."
-    span = (e['sequence_length'] - 1) * e['frame_step'] + 1
+    span = clip_span(e)
     videos = list(dict.fromkeys(table.video))
     t = burst_targets(project, horizon=e['horizon'], b=e['b'], c=e['c'], start=span - 1, videos=videos,
                       progress=bool(e.get('verbose')))
@@ -314,7 +319,7 @@ def compare_with_baseline(
 )->dict:                    # burst_* (model) and baseline_* keys: frames, positives, auc, threshold, tpr, fpr, peak_accuracy
     "ROC summaries of the model and the algorithmic baseline on the same frames of one split."
     from videoclf.analysis import roc_summary
-    span = (e['sequence_length'] - 1) * e['frame_step'] + 1
+    span = clip_span(e)
     scored = add_baseline(targets, lookback=e['baseline_lookback'], b=e['baseline_b'], c=e['baseline_c'],
                           gamma1=e['baseline_gamma1'], gamma2=e['baseline_gamma2'],
                           start=max(e['baseline_lookback'], span - 1))
@@ -332,3 +337,19 @@ def compare_with_baseline(
         save_csv(Path(out)/'burst_comparison.csv', table, index=True)
         if 0 < y.sum() < len(y): plot_burst_roc(y, {'model': m.burst.values, 'baseline': m.baseline.values}, path=Path(out)/'burst_roc.png')
     return {f'{name}_{k}': v for name, r in rows.items() for k, v in r.items()}
+
+# %% ../nbs/18_motion.ipynb #c041
+def write_burst_labels(
+    project:Project,      # the project (frames in data/<video>/)
+    horizon:int=45,       # see `burst_labels`
+    b:float=0.1,          # see `burst_labels`
+    c:float=0.001,        # see `burst_labels`
+    start:int=0,          # first labelled frame of each video
+    progress:bool=True,   # progress bar over videos
+)->pd.DataFrame:          # the labels written: video, frame, label
+    "Write data/labels.csv from motion-burst labels, for projects without annotations (keeps a backup)."
+    from videoclf.core import write_labels
+    t = burst_targets(project, horizon, b, c, start, progress=progress)
+    lab = t[['video', 'frame']].assign(label=np.select([t.label == 1, t.label == 0], ['burst', 'no_burst'], 'unscored'))
+    write_labels(lab, project.labels_path)
+    return lab

@@ -503,7 +503,7 @@ def demo(
     else:
         t0 = time.time(); r = train(e, prj, overwrite=overwrite)
         print(f"trained {e['architecture']} in {time.time() - t0:.0f} s")
-    print(f"test accuracy {r['fit_test_acc']:.3f}  macro-F1 {r['fit_test_macro_f1']:.3f}  ROC-AUC {r['fit_test_roc_auc']}")
+    print(f"test accuracy {r['fit_test_acc']:.3f}  macro-F1 {r['fit_test_macro_f1']:.3f}  ROC-AUC {r['fit_test_roc_auc'] if r['fit_test_roc_auc'] is None else round(r['fit_test_roc_auc'], 3)}")
     print(f"results:           {prj.model_dir(e['model_id'])/'results.json'}")
     print(f"frame predictions: {prj.model_dir(e['model_id'])/'frame_predictions.csv'}")
     return r
