@@ -147,6 +147,8 @@ def train_cmd(experiment:str,        # experiment dictionary as a .json or .yaml
         res = train(exp, Project(root), overwrite=overwrite)
         print(f"model {res['model_id']}: test accuracy {res['fit_test_acc']:.3f}, "
               f"macro-F1 {res.get('test_macro_f1', float('nan')):.3f} -> {Project(root).model_dir(res['model_id'])}")
+        if res.get('baseline_auc') is not None:   # target 'burst': the algorithmic baseline on the same test frames
+            print(f"  burst ROC-AUC {res['burst_auc']:.3f} vs the motion baseline's {res['baseline_auc']:.3f}")
 
 @command('grid')
 def grid_cmd(ranges:str=None,          # parameter ranges (.json/.yaml: one block or a list); adds experiments to experiments.csv
