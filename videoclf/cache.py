@@ -13,7 +13,8 @@ from tqdm.auto import tqdm
 from .core import VideoclfError, Project, save_json, load_json, save_npy, list_frames
 
 # %% auto #0
-__all__ = ['DECODER', 'PerFrameStore', 'frame_signature', 'frame_cache', 'jpeg_scale', 'frame_loader', 'extract_features']
+__all__ = ['DECODER', 'PerFrameStore', 'frame_signature', 'frame_cache', 'jpeg_scale', 'frame_loader', 'feature_backbone',
+           'graph_inference', 'extract_features']
 
 # %% ../nbs/09_cache.ipynb #c005
 class PerFrameStore:
@@ -144,6 +145,26 @@ def frame_loader(frame_size:tuple):
         return tf.image.resize(tf.cast(img, tf.float32), (h, w), antialias=True)
     return load
 
+def feature_backbone(
+    backbone:str,         # registry name (videoclf.backbones)
+    weights,              # 'imagenet', None (random init, seeded) or a weights file
+    pooling:str,          # 'avg' or 'max'
+    frame_size:tuple,     # (h, w) input size
+):                        # keras.Model: (B, h, w, 3) RGB in [0, 255] -> (B, F)
+    "The CNN a feature cache is computed with; prediction on new video builds the very same one."
+    import keras
+    from videoclf import backbones
+    keras.utils.set_random_seed(0)   # weights=None: the same random CNN every time
+    return backbones.build_backbone(backbone, weights=weights, pooling=pooling, input_shape=tuple(frame_size) + (3,))
+
+def graph_inference(
+    model,                # a keras.Model over single frames, (B, h, w, c)
+):                        # f(batch) -> tf.Tensor, traced once for every batch size
+    "The model as one TF graph for any batch size: graph mode fuses batch norm into the convolutions, eager calls do not (~2x slower on a CPU)."
+    import tensorflow as tf
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+    return tf.function(lambda x: model(x, training=False), input_signature=[spec])
+
 def _features_to_files(model, folder:Path, videos:list, paths:list, scales:list, load, batch_size:int):
     "Run `model` over the frames of `videos` in one tf.data pipeline (decoding overlaps inference); one .npy per video."
     import tensorflow as tf
@@ -151,9 +172,7 @@ def _features_to_files(model, folder:Path, videos:list, paths:list, scales:list,
     scale = np.repeat(np.asarray(scales, np.int32), sizes)
     ds = (tf.data.Dataset.from_tensor_slices((flat, scale)).map(load, num_parallel_calls=tf.data.AUTOTUNE)
           .batch(batch_size).prefetch(tf.data.AUTOTUNE))
-    # one graph for every batch size (traced once): in graph mode TF fuses batch norm into the convolutions,
-    # which eager calls do not (MobileNetV2 runs ~2x slower eagerly on a CPU)
-    infer = tf.function(lambda x: model(x, training=False), input_signature=[ds.element_spec])
+    infer = graph_inference(model)
     vi, parts, have = 0, [], 0
     with tqdm(total=len(flat), unit='frame', desc='features') as bar:
         for xb in ds:
@@ -189,10 +208,7 @@ def extract_features(project:Project,     # the project whose frames are featuri
     sigs = {v: frame_signature(project, v) for v in videos}
     stale = _stale_videos(folder, videos, sigs)
     if stale:
-        if model is None:
-            keras.utils.set_random_seed(0)
-            model = backbones.build_backbone(backbone, weights=weights, pooling=pooling,
-                                             input_shape=tuple(frame_size) + (3,))
+        if model is None: model = feature_backbone(backbone, weights, pooling, frame_size)
         empty = [v for v in stale if not sigs[v]['names']]
         if empty: raise VideoclfError(f"video '{empty[0]}' has no frames in {project.frame_dir(empty[0])}; extract them or leave it out.")
         paths = [[str(project.frame_dir(v)/n) for n in sigs[v]['names']] for v in stale]

@@ -146,27 +146,20 @@ TrainedModel.predict_frames = _predict_frames
 TrainedModel.write_frame_predictions = _write_frame_predictions
 
 # %% ../nbs/17_predict.ipynb #c019
-def _feature_backbone(e:dict):
-    "The backbone that made the feature cache of experiment `e` (as cache.extract_features builds it)."
-    import keras
-    from videoclf import backbones
-    bb = backbones.get_backbone(e['pretrained_model_name'])
-    size = tuple(e['frame_size'] or bb.input_size)
-    keras.utils.set_random_seed(0)   # extract_features seeds random initialisation (weights=None) this way
-    return backbones.build_backbone(e['pretrained_model_name'], weights=e['weights'], pooling=e['pooling'],
-                                    input_shape=size + (3,)), size
-
 def _stages(self):
     "(prepare(frames BGR list) -> batch, per_frame(batch) -> (b, ...), head(windows) -> probs) for streaming."
     if self._per_frame is not None: return self._prepare, self._per_frame, self._head
     import tensorflow as tf
     from videoclf.architectures import split_model
     if self.arch.inputs == 'features':
-        cnn, (h, w) = _feature_backbone(self.e)
+        from videoclf.cache import feature_backbone, graph_inference
+        from videoclf.backbones import get_backbone
+        h, w = self.e['frame_size'] or get_backbone(self.e['pretrained_model_name']).input_size
+        cnn = graph_inference(feature_backbone(self.e['pretrained_model_name'], self.e['weights'], self.e['pooling'], (h, w)))
         def prepare(frames):
             x = np.stack([f[..., ::-1] for f in frames]).astype('float32')
             return np.asarray(tf.image.resize(x, (h, w), antialias=True))
-        per_frame, head = (lambda x: np.asarray(cnn(x, training=False), 'float32')), self.model
+        per_frame, head = (lambda x: np.asarray(cnn(x), 'float32')), self.model
     else:
         h, w = self.e['frame_size']; gray = self.e['grayscale']
         def prepare(frames):
