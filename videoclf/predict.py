@@ -94,18 +94,9 @@ def _resolve_frames(src):
     return prj, None, tmp
 
 def _frame_rows(tm:TrainedModel, probs:np.ndarray, video, frame, label=None, split=None)->pd.DataFrame:
-    "A frame_predictions table: class probabilities, prediction, video, frame, label, split, error."
-    from videoclf.training import predicted_labels
-    df = pd.DataFrame(probs.astype('float32'), columns=tm.classes)
-    df['prediction'] = predicted_labels(probs, tm.classes, tm.multilabel) if len(probs) else []
-    n = len(df)
-    df['video'], df['frame'] = np.asarray(video, dtype=object), np.asarray(frame, dtype=object)
-    df['label'] = np.asarray(label if label is not None else [''] * n, dtype=object)
-    df['split'] = np.asarray(split if split is not None else [''] * n, dtype=object)
-    has = df.label != ''
-    df['error'] = pd.array(np.where(has, (df.prediction != df.label).astype(int), 0), dtype='Int64')
-    df.loc[~has, 'error'] = pd.NA
-    return df
+    "A frame_predictions table of this model's classes (see training.frame_prediction_rows)."
+    from videoclf.training import frame_prediction_rows
+    return frame_prediction_rows(probs, tm.classes, tm.multilabel, video, frame, label, split)
 
 def _predict_frames(self,
                     frames=None,          # Project, project folder, folder of frame folders or one frame folder (default: the model's project)

@@ -15,8 +15,8 @@ from .experiment import validate_experiment
 
 # %% auto #0
 __all__ = ['DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store', 'experiment_data',
-           'predict_samples', 'per_frame_features', 'predicted_labels', 'split_metrics', 'plot_confusion',
-           'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'demo']
+           'predict_samples', 'per_frame_features', 'predicted_labels', 'frame_prediction_rows', 'split_metrics',
+           'plot_confusion', 'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -140,6 +140,26 @@ def predicted_labels(p:np.ndarray, classes:list, multilabel:bool)->list:
     "Class names from probabilities: argmax, or every class >= 0.5 joined by '|' for multi-label."
     if not multilabel: return [classes[i] for i in p.argmax(1)]
     return ['|'.join(c for c, on in zip(classes, row >= 0.5) if on) or classes[int(np.argmax(row))] for row in p]
+
+def frame_prediction_rows(
+    probs:np.ndarray,     # (n, C) class probabilities
+    classes:list,         # class names, the probability columns
+    multilabel:bool,      # predictions join every class >= 0.5 with '|'
+    video, frame,         # per row
+    label=None,           # per row; None or '' for unlabelled frames
+    split=None,           # per row; None: ''
+)->pd.DataFrame:          # the frame_predictions.csv columns: classes..., prediction, video, frame, label, split, error
+    "Rows of frame_predictions.csv; `error` is 1/0 where a frame has a label and empty where it has none."
+    n = len(probs)
+    df = pd.DataFrame(np.asarray(probs, 'float32'), columns=classes)
+    df['prediction'] = predicted_labels(probs, classes, multilabel) if n else []
+    df['video'], df['frame'] = np.asarray(video, dtype=object), np.asarray(frame, dtype=object)
+    df['label'] = np.asarray(label if label is not None else [''] * n, dtype=object)
+    df['split'] = np.asarray(split if split is not None else [''] * n, dtype=object)
+    has = df.label != ''
+    df['error'] = pd.array(np.where(has, (df.prediction != df.label).astype(int), 0), dtype='Int64')
+    df.loc[~has, 'error'] = pd.NA
+    return df
 
 def split_metrics(
     y:np.ndarray,      # encoded targets (one-hot or multi-hot), (n, C)
@@ -423,12 +443,8 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
         ids = data.samples[s]
         probs[s] = predict_samples(model, data.store, data.windows, ids, max(e['batch_size'], 32), frame_features=feats)
         rows = np.asarray(data.windows.targets)[ids]
-        df = pd.DataFrame(probs[s], columns=classes)
-        df['prediction'] = predicted_labels(probs[s], classes, ml) if len(ids) else []
         t = data.table.iloc[rows]
-        df['video'], df['frame'], df['label'], df['split'] = t.video.values, t.frame.values, t.label.values, s
-        df['error'] = (df.prediction != df.label).astype(int)
-        frames.append(df)
+        frames.append(frame_prediction_rows(probs[s], classes, ml, t.video.values, t.frame.values, t.label.values, [s] * len(t)))
     test_dt = time.time() - t0
     fp = pd.concat(frames, ignore_index=True)
     order = {v: i for i, v in enumerate(data.store.videos)}
