@@ -11,10 +11,10 @@ import pandas as pd
 from .core import VideoclfError, Project, load_json, save_csv, natural_key
 
 # %% auto #0
-__all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'load_results', 'load_histories', 'leaderboard',
-           'plot_comparison', 'plot_history', 'load_predictions', 'label_matrix', 'class_metrics', 'confusion_counts',
-           'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'video_fps', 'plot_prediction_ethogram', 'worst_frames',
-           'plot_worst_frames', 'fold_project', 'cross_validate', 'analyze']
+__all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'load_results', 'load_histories', 'lower_is_better',
+           'leaderboard', 'plot_comparison', 'plot_history', 'load_predictions', 'label_matrix', 'class_metrics',
+           'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'video_fps',
+           'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project', 'cross_validate', 'analyze']
 
 # %% ../nbs/15_analysis.ipynb #c005
 def _binary_inputs(y_true, y_score):
@@ -159,6 +159,10 @@ def load_histories(
         parts.append(h)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=['model_id', 'round', 'epoch', 'step'])
 
+def lower_is_better(metric:str)->bool:
+    "Whether a smaller value of `metric` is better (losses and errors)."
+    return any(w in metric for w in ('loss', 'error'))
+
 def leaderboard(
     project,                  # Project, project folder or a `load_results` table
     metric:str='fit_val_acc', # column to sort by (choose a validation metric: the test split is for the end)
@@ -171,7 +175,7 @@ def leaderboard(
     if metric not in df.columns:
         raise VideoclfError(f"metric '{metric}' is not a results column.{did_you_mean(metric, df.columns)} "
                             f"Available: {', '.join(c for c in df.columns if c.startswith('fit_'))[:300]}")
-    if ascending is None: ascending = any(w in metric for w in ('loss', 'error'))
+    if ascending is None: ascending = lower_is_better(metric)
     df = df.sort_values(metric, ascending=ascending, kind='stable', na_position='last').reset_index(drop=True)
     return df.head(n) if n else df
 

@@ -366,8 +366,6 @@ def _take_over(path:Path, stale_after_s:float)->bool:
     return False
 
 # %% ../nbs/14_grid.ipynb #c026
-def _lower_is_better(metric:str)->bool: return any(w in metric for w in ('loss', 'error'))
-
 def _score(model_dir:Path, metric:str):
     p = model_dir/'results.json'
     if not p.exists(): return None
@@ -413,7 +411,8 @@ def run_grid(
         from videoclf.training import train as train_fn
     exps = _experiments_list(project, experiments)
     worker = worker or f'{_host()}:{os.getpid()}'
-    lower = _lower_is_better(metric)
+    from videoclf.analysis import lower_is_better
+    lower = lower_is_better(metric)
     best, rows, n_trained, t0 = None, [], 0, time.time()
     def better(v): return v is not None and (best is None or (v < best if lower else v > best))
     bar = tqdm(exps, desc=f'grid ({worker})', unit='exp', disable=not progress)

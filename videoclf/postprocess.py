@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import VideoclfError, Project, load_json, save_csv
-from .analysis import _classes_of, _split, label_matrix, load_predictions, fabricate_models
+from .analysis import _classes_of, _split, _runs, label_matrix, load_predictions, video_fps, fabricate_models
 
 # %% auto #0
 __all__ = ['BORIS_EVENT_COLUMNS', 'BORIS_AGGREGATED_COLUMNS', 'tune_thresholds', 'apply_thresholds', 'smooth_bouts',
@@ -51,10 +51,6 @@ def apply_thresholds(
     return out
 
 # %% ../nbs/16_postprocess.ipynb #c010
-def _runs(values):
-    v = list(values); starts = [0] + [i for i in range(1, len(v)) if v[i] != v[i - 1]]
-    return [(s, e - s, v[s]) for s, e in zip(starts, starts[1:] + [len(v)])] if v else []
-
 def smooth_bouts(
     labels,             # one video's labels in time order
     min_bout:int=0,     # bouts shorter than this many frames are merged into a neighbour (0/1: off)
@@ -157,10 +153,9 @@ def _fps_for(fps, project, video):
         return float(fps[str(video)])
     if fps is not None: return float(fps)
     if project is not None:
-        p = Project(project) if not isinstance(project, Project) else project
-        f = p.frame_dir(video)/'extraction.json'
-        if f.exists(): return float(load_json(f)['fps'])
-        raise VideoclfError(f"{f} does not exist, so the frame rate of '{video}' is unknown; pass fps=.")
+        f = video_fps(project, video)
+        if f is None: raise VideoclfError(f"data/{video}/extraction.json does not exist, so the frame rate of '{video}' is unknown; pass fps=.")
+        return f
     raise VideoclfError("pass fps= (a number or a dict per video) or project= (frame rates from extraction.json).")
 
 def predictions_to_bouts(
