@@ -137,9 +137,9 @@ class WindowDataset(keras.utils.PyDataset):
                  workers:int=2,           # threads preparing the next batches while the model trains (1: none)
                  **kwargs):
         super().__init__(workers=workers, use_multiprocessing=False, **kwargs)
-        if sum(store.n_frames) != sum(windows.n_frames):
-            raise VideoclfError(f"store {store.path} has {sum(store.n_frames)} frames but the window index "
-                                f"{sum(windows.n_frames)}; build both from the same videos.")
+        if list(store.n_frames) != list(windows.n_frames):   # per video: equal totals could still cross videos
+            raise VideoclfError(f"store {store.path} has {list(store.n_frames)} frames per video but the window index "
+                                f"{list(windows.n_frames)}; build both from the same videos.")
         self.store, self.windows, self.batch_size = store, windows, int(batch_size)
         self.sample_ids = np.arange(len(windows)) if sample_ids is None else np.asarray(sample_ids, np.int64)
         self.y = None if y is None else np.asarray(y)
