@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'VideoclfError', 'did_you_mean', 'atomic_write', 'save_json', 'load_json',
-           'save_text', 'save_csv', 'save_npy', 'natural_key', 'list_frames', 'frame_file_name', 'Project',
-           'read_labels', 'write_labels', 'shared_dir']
+__all__ = ['IMAGE_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'LABEL_SEP', 'VideoclfError', 'did_you_mean', 'atomic_write', 'save_json',
+           'load_json', 'save_text', 'save_csv', 'save_npy', 'natural_key', 'list_frames', 'frame_file_name',
+           'check_model_id', 'Project', 'read_labels', 'write_labels', 'label_parts', 'join_labels', 'canonical_label',
+           'check_class_name', 'shared_dir']
 
 # %% ../nbs/00_core.ipynb #c005
 class VideoclfError(ValueError):
@@ -108,6 +109,19 @@ def frame_file_name(
     width = max(6, len(str(int(n_frames))))
     return f"{video}_{int(index):0{width}d}{ext}"
 
+# %% ../nbs/00_core.ipynb #f001
+_UNSAFE_ID = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+
+def check_model_id(
+    model_id,   # a model id: an integer or a folder-safe name
+)->str:         # the id as the folder name
+    "A model id as a folder name under models/, or a VideoclfError saying why it cannot be one."
+    s = str(model_id).strip() if model_id is not None else ''
+    if isinstance(model_id, bool) or not s or s in ('.', '..') or s.startswith('.') or _UNSAFE_ID.search(s):
+        raise VideoclfError(f"model_id {model_id!r} cannot name a folder under models/: use letters, digits, '-', '_' "
+                            "or '.', not starting with '.', and none of / \\ : * ? \" < > |.")
+    return s
+
 # %% ../nbs/00_core.ipynb #c018
 class Project:
     "The folders of a videoclf project: data/ (frames, labels.csv), models/, cache/ and videos/."
@@ -128,7 +142,19 @@ class Project:
     def labels_path(self)->Path: return self.data/'labels.csv'
     def frame_dir(self, video:str)->Path: return self.data/str(video)
     def frame_files(self, video:str)->list: return list_frames(self.frame_dir(video))
-    def model_dir(self, model_id)->Path: return self.models/str(model_id)
+    def model_dir(self, model_id)->Path:
+        "The folder of model `model_id` under models/ (the id is checked first: it can never point elsewhere)."
+        return self.models/check_model_id(model_id)
+
+    def extraction_info(self, video:str)->dict:
+        "The `extraction.json` that frame extraction wrote for `video` ({} when there is none)."
+        p = self.frame_dir(video)/'extraction.json'
+        return load_json(p) if p.is_file() else {}
+
+    def video_fps(self, video:str)->float|None:
+        "Frame rate of a video's frames, from its extraction record (None when unknown)."
+        fps = self.extraction_info(video).get('fps')
+        return float(fps) if fps else None
 
     def videos_on_disk(self)->list:
         "Names of the frame folders in data/ that hold at least one image, in natural order."
@@ -193,6 +219,45 @@ def write_labels(
     if backup and path.exists(): shutil.copy2(path, path.with_name(path.name + '.bak'))
     cols = [c for c in LABEL_COLUMNS + ('split',) if c in labels.columns]
     return save_csv(path, labels[cols + [c for c in labels.columns if c not in cols]])
+
+# %% ../nbs/00_core.ipynb #f004
+LABEL_SEP = '|'
+
+def label_parts(
+    label,      # a label cell: 'walk', 'groom|walk', ' walk | groom ' or '' (no class)
+)->tuple:       # the classes, each once, in the order written
+    "The classes of one label cell: the one place where multi-label text is split."
+    if label is None or (isinstance(label, float) and label != label): return ()
+    return tuple(dict.fromkeys(p.strip() for p in str(label).split(LABEL_SEP) if p.strip()))
+
+def join_labels(
+    classes,        # the classes of one frame (any iterable; order and repeats do not matter)
+    order=None,     # the canonical class order (e.g. a label map's classes); default: natural order of the names
+)->str:             # 'a|b' in canonical order; '' for no class
+    "The label text of a set of classes, in one canonical order, so that equal sets give equal text."
+    s = {str(c) for c in classes}
+    if order is None: return LABEL_SEP.join(sorted(s, key=natural_key))
+    rank = {str(c): i for i, c in enumerate(order)}
+    return LABEL_SEP.join(sorted(s, key=lambda c: (rank.get(c, len(rank)), natural_key(c))))
+
+def canonical_label(
+    label,          # a label cell
+    order=None,     # see `join_labels`
+)->str:             # the same classes, spelled canonically
+    "A label cell rewritten in canonical form: 'walk | groom' -> 'groom|walk'."
+    return join_labels(label_parts(label), order)
+
+def check_class_name(
+    name,           # a class name from an annotation file or a user's argument
+    where:str='',   # where it came from, for the message (file and line)
+)->str:             # the name, stripped
+    "A class name, or a VideoclfError when it is empty or contains the multi-label separator."
+    s = str(name).strip()
+    if not s: raise VideoclfError(f"{where + ': ' if where else ''}empty class name.")
+    if LABEL_SEP in s:
+        raise VideoclfError(f"{where + ': ' if where else ''}class name {s!r} contains '{LABEL_SEP}', which separates the "
+                            f"classes of a multi-label frame; rename the class (e.g. {s.replace(LABEL_SEP, '/')!r}).")
+    return s
 
 # %% ../nbs/00_core.ipynb #c024
 def shared_dir(
