@@ -1,12 +1,14 @@
 # Two commands are the whole set-up on a fresh machine with Python >= 3.10:
 #   make demo   installs videoclf into .venv and runs the demo (synthetic videos -> trained model)
 #   make test   installs videoclf with its dev tools into .venv and runs every test
+# On a GPU VM:
+#   make install-gpu   adds TensorFlow's CUDA libraries (the [gpu] extra) to .venv and runs `videoclf doctor`
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test check bench bench-smoke docs
+.PHONY: install install-gpu demo test check bench bench-smoke docs
 
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +17,11 @@ $(VENV)/.installed: settings.ini setup.py
 	touch $@
 
 install: $(VENV)/.installed
+
+# TensorFlow with its CUDA and cuDNN libraries (pip's tensorflow[and-cuda]); the doctor then says whether the GPU works
+install-gpu: install
+	$(BIN)/python -m pip install -q -e ".[dev,gpu]"
+	$(BIN)/videoclf doctor
 
 demo: install
 	$(BIN)/videoclf demo

@@ -11,7 +11,7 @@ from .core import Project, VideoclfError, did_you_mean
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'main', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd', 'train_cmd',
-           'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd']
+           'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd']
 
 # %% ../nbs/19_cli.ipynb #c005
 COMMANDS = {}
@@ -213,3 +213,12 @@ def demo_cmd(root:str='videoclf_demo'): # folder for the demo project
     "Synthetic videos -> frames -> labels -> splits -> train the demo model -> metrics."
     from videoclf.training import demo
     demo(root)
+
+# %% ../nbs/19_cli.ipynb #gd201
+@command('doctor')
+def doctor_cmd(root:str='.'): # project folder (free disk is measured there)
+    "Can videoclf use the GPU? Versions, GPUs, a test matmul, free disk and the fix for each problem."
+    from videoclf.device import doctor
+    report = doctor(root)
+    print(report)
+    if not report.ok: raise VideoclfError("a GPU is present but TensorFlow cannot use it; see the fixes above.")
