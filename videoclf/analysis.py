@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_analysis.ipynb #c002
 from __future__ import annotations
-import json
+import json, re
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -13,8 +13,9 @@ from .core import VideoclfError, Project, load_json, save_csv, natural_key
 # %% auto #0
 __all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'load_results', 'load_histories', 'lower_is_better',
            'leaderboard', 'plot_comparison', 'plot_history', 'load_predictions', 'label_matrix', 'class_metrics',
-           'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'video_fps',
-           'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project', 'cross_validate', 'analyze']
+           'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'frame_numbers', 'frame_spans',
+           'video_fps', 'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project',
+           'cross_validate', 'analyze']
 
 # %% ../nbs/15_analysis.ipynb #c005
 def _binary_inputs(y_true, y_score):
@@ -71,7 +72,8 @@ def fabricate_models(
     import cv2
     from videoclf.core import frame_file_name, save_json, save_text
     project = project if isinstance(project, Project) else Project(project)
-    rng, classes = np.random.default_rng(seed), list(classes)
+    from videoclf.datasets import LabelMap
+    rng, classes = np.random.default_rng(seed), LabelMap(classes).classes     # the class order train writes
     splits = ['train']*(n_videos - 2) + ['valid', 'test']
     rows = []
     for i in range(n_videos):
@@ -236,18 +238,45 @@ def _classes_of(fp:pd.DataFrame)->list:
     if 'prediction' not in fp.columns: raise VideoclfError("frame predictions need a 'prediction' column (the train() format).")
     return list(fp.columns[:list(fp.columns).index('prediction')])
 
+def _multilabel_of(fp:pd.DataFrame)->bool:
+    "Whether a predictions table is multi-label: from label_map.json when loaded, else any 'a|b' (or empty prediction)."
+    if fp.attrs.get('multilabel') is not None: return bool(fp.attrs['multilabel'])
+    cols = [fp[c].astype(str) for c in ('label', 'prediction') if c in fp.columns]
+    return any(s.str.contains('|', regex=False).any() for s in cols) or \
+        ('prediction' in fp.columns and (fp.prediction.astype(str) == '').any())
+
+def _canonical(values, classes:list)->np.ndarray:
+    "Label cells rewritten in the canonical spelling of `classes` (each distinct value converted once)."
+    from videoclf.core import canonical_label
+    s = pd.Series(values, dtype=object).fillna('').astype(str)
+    return s.map({v: canonical_label(v, classes) for v in pd.unique(s)}).values
+
+def _errors(
+    fp:pd.DataFrame,   # label and prediction columns
+    classes=None,      # class order for the canonical spelling
+):                     # Int64: 1 where the predicted classes differ from the label's, 0 where equal, NA if unlabelled
+    "The error column of frame predictions: labels and predictions compared as sets of classes."
+    lab, pred = _canonical(fp.label, classes), _canonical(fp.prediction, classes)
+    return pd.array(np.where(lab != '', (lab != pred).astype(int), None), dtype='Int64')
+
 def load_predictions(
     project,      # Project or project folder
     model_id,     # which model
-)->pd.DataFrame:  # frame_predictions.csv, with attrs['classes']
-    "A model's `frame_predictions.csv`, with its class names in `attrs['classes']`."
+)->pd.DataFrame:  # frame_predictions.csv, with attrs['classes'] and attrs['multilabel']
+    "A model's `frame_predictions.csv` with canonical labels and predictions; classes and multi-label flag in `attrs`."
     d = _project(project).model_dir(model_id)
     if not (d/'frame_predictions.csv').exists():
         raise VideoclfError(f"{d/'frame_predictions.csv'} does not exist: train model '{model_id}' first (or check the id).")
     fp = pd.read_csv(d/'frame_predictions.csv', dtype={'video': str, 'frame': str, 'label': str, 'prediction': str},
                      keep_default_na=False)
-    classes = load_json(d/'label_map.json')['classes'] if (d/'label_map.json').exists() else _classes_of(fp)
-    fp.attrs['classes'] = [str(c) for c in classes]
+    lm = load_json(d/'label_map.json') if (d/'label_map.json').exists() else {}
+    classes = [str(c) for c in lm.get('classes') or _classes_of(fp)]
+    for c in ('label', 'prediction'):
+        if c in fp.columns: fp[c] = _canonical(fp[c], classes)
+    if {'label', 'prediction'} <= set(fp.columns): fp['error'] = _errors(fp, classes)
+    fp.attrs['classes'] = classes
+    fp.attrs['multilabel'] = bool(lm['multilabel']) if 'multilabel' in lm else None
+    if fp.attrs['multilabel'] is None: fp.attrs['multilabel'] = _multilabel_of(fp)
     return fp
 
 def _split(fp:pd.DataFrame, split):
@@ -261,43 +290,45 @@ def label_matrix(
     labels,       # labels (strings; 'a|b' for multi-label)
     classes:list, # class names, in column order
 )->np.ndarray:    # (n, n_classes) 0/1
-    "One-hot (or multi-hot) matrix of string labels."
+    "One-hot (or multi-hot) matrix of label text, split by `core.label_parts` (names not in `classes` are ignored)."
+    from videoclf.core import label_parts
     idx = {c: i for i, c in enumerate(classes)}
-    out = np.zeros((len(labels), len(classes)), np.int8)
-    for r, l in enumerate(labels):
-        for part in str(l).split('|'):
+    u, inv = np.unique(pd.Series(list(labels), dtype=object).fillna('').astype(str).values.astype(str), return_inverse=True)
+    out = np.zeros((len(u), len(classes)), np.int8)
+    for r, l in enumerate(u):
+        for part in label_parts(l):
             if part in idx: out[r, idx[part]] = 1
-    return out
+    return out[inv.reshape(-1)]
 
 def class_metrics(
     fp:pd.DataFrame,   # frame predictions (`load_predictions`)
     split:str='test',  # which split (None = all rows)
 )->pd.DataFrame:       # one row per class + 'macro avg': precision, recall, f1, support, pr_auc, roc_auc
-    "Per-class precision, recall, F1, support, PR-AUC and ROC-AUC on one split."
-    from sklearn.metrics import precision_recall_fscore_support, average_precision_score, roc_auc_score
+    "Per-class precision, recall, F1, support, PR-AUC and ROC-AUC on one split; macro average over the classes present."
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    from videoclf.training import class_scores, macro_average
     classes = _classes_of(fp); d = _split(fp, split)
+    d = d[d.label.astype(str) != ''] if 'label' in d else d          # unlabelled frames have nothing to score
     Y, P = label_matrix(d.label, classes), label_matrix(d.prediction, classes)
-    pr, rc, f1, sup = precision_recall_fscore_support(Y, P, average=None, zero_division=0)
-    rows = []
-    for i, c in enumerate(classes):
-        s, y = d[c].values.astype(float), Y[:, i]
-        two = 0 < y.sum() < len(y)
-        rows.append(dict(cls=c, precision=pr[i], recall=rc[i], f1=f1[i], support=int(sup[i]),
-                         pr_auc=average_precision_score(y, s) if two else np.nan,
-                         roc_auc=roc_auc_score(y, s) if two else np.nan))
-    t = pd.DataFrame(rows).set_index('cls'); t.index.name = None
-    t.loc['macro avg'] = t.mean(numeric_only=True); t.loc['macro avg', 'support'] = t.support.iloc[:-1].sum()
+    t = class_scores(Y, P, classes)[['precision', 'recall', 'f1', 'support']]
+    two = [0 < Y[:, i].sum() < len(Y) for i in range(len(classes))]
+    S = d[classes].values.astype(float)
+    t['pr_auc'] = [average_precision_score(Y[:, i], S[:, i]) if two[i] else np.nan for i in range(len(classes))]
+    t['roc_auc'] = [roc_auc_score(Y[:, i], S[:, i]) if two[i] else np.nan for i in range(len(classes))]
+    t.index.name = None
+    t.loc['macro avg'] = macro_average(t); t.loc['macro avg', 'support'] = t.support.iloc[:-1].sum()
     return t.astype({'support': int})
 
 # %% ../nbs/15_analysis.ipynb #c027
 def confusion_counts(
     fp:pd.DataFrame,   # frame predictions
     split:str='test',  # which split (None = all)
-)->pd.DataFrame:       # rows true class, columns predicted class
-    "Confusion matrix of one split as a table (single-label)."
+)->pd.DataFrame:       # rows true class, columns predicted class (multi-label: rows class, columns tn, fp, fn, tp)
+    "Confusion table of the decisions of one split."
+    from videoclf.training import decision_confusion
     classes = _classes_of(fp); d = _split(fp, split)
-    return pd.crosstab(pd.Categorical(d.label, classes), pd.Categorical(d.prediction, classes),
-                       rownames=['true'], colnames=['predicted'], dropna=False)
+    d = d[d.label.astype(str) != '']
+    return decision_confusion(label_matrix(d.label, classes), label_matrix(d.prediction, classes), classes, _multilabel_of(fp))
 
 def plot_confusion_matrix(
     fp:pd.DataFrame,       # frame predictions
@@ -305,16 +336,10 @@ def plot_confusion_matrix(
     normalize:bool=True,   # rows sum to 1 (recall per class) instead of counts
     path=None,             # also save a PNG here
 ):
-    "Heatmap of the confusion matrix of one split."
-    import matplotlib.pyplot as plt, seaborn as sns
-    cm = confusion_counts(fp, split)
-    if normalize: cm = cm.div(cm.sum(1).replace(0, np.nan), axis=0)
-    k = len(cm)
-    fig, ax = plt.subplots(figsize=(1.1*k + 2.5, 0.9*k + 1.8))
-    sns.heatmap(cm, annot=True, fmt='.2f' if normalize else 'd', cmap='Blues', vmin=0, vmax=1 if normalize else None,
-                cbar=False, ax=ax, square=True)
-    ax.set_title(f"{split or 'all'}: {'recall-normalised' if normalize else 'counts'}"); fig.tight_layout()
-    return _save(fig, path)
+    "Heatmap of the confusion matrix of one split (the same picture `train` writes)."
+    from videoclf.training import plot_confusion
+    return plot_confusion(confusion_counts(fp, split), normalize=normalize, path=path,
+                          title=f"{split or 'all'}: {'recall-normalised' if normalize else 'counts'}")
 
 def roc_table(
     fp:pd.DataFrame,   # frame predictions
@@ -355,13 +380,48 @@ def _runs(values)->list:
         if i == len(v) or v[i] != v[s]: out.append((s, i - s, v[s])); s = i
     return out
 
+def _class_runs(
+    M,          # (n, C) 0/1: the classes of each row, rows in time order
+    breaks,     # (n,) bool: True where a row does not follow the previous one (a gap in time)
+)->list:        # (class index, first row, last row) of every run of consecutive rows showing a class
+    "The bouts of every class: runs of rows where the class is on, cut at gaps."
+    M = np.asarray(M).astype(bool); brk = np.asarray(breaks, bool).copy()
+    if len(brk): brk[0] = True
+    out = []
+    for i in range(M.shape[1]):
+        on = M[:, i]
+        starts = np.flatnonzero(on & (brk | np.r_[True, ~on[:-1]]))
+        ends = np.flatnonzero(on & np.r_[brk[1:] | ~on[1:], True]) if len(on) else starts
+        out += [(i, int(s), int(e)) for s, e in zip(starts, ends)]
+    return out
+
+def frame_numbers(
+    frames,      # frame file names of one video, in time order
+)->np.ndarray:   # 1-based frame numbers
+    "Frame numbers from the trailing number of frame file names (positions + 1 when a name has none)."
+    nums = [re.findall(r'(\d+)', Path(str(f)).stem) for f in frames]
+    if all(nums): return np.array([int(n[-1]) for n in nums])
+    return np.arange(1, len(nums) + 1)
+
+def frame_spans(
+    d:pd.DataFrame,   # rows of one video in time order: a `time` column (seconds) or `frame` file names
+    fps:float=None,   # frames per second (None: frame units)
+)->tuple:             # (start, end) arrays: the interval each row covers, in seconds (frames without fps)
+    "The time interval of each frame: [(i-1)/fps, i/fps) for frame number i, or from a `time` column."
+    if 'time' in d.columns:
+        start = d.time.astype(float).values
+        w = 1/fps if fps else (float(np.median(np.diff(start))) if len(start) > 1 else 1.)
+        return start, start + w
+    num = frame_numbers(d.frame.values) if 'frame' in d.columns else np.arange(1, len(d) + 1)
+    w = 1/fps if fps else 1.
+    return (num - 1)*w, num*w
+
 def video_fps(
     project,     # Project or project folder
     video:str,   # video name
 )->float|None:   # frames per second of the extracted frames, or None when unknown
-    "Frame rate of a video's extracted frames, from its `extraction.json`."
-    p = _project(project).frame_dir(video)/'extraction.json'
-    return float(load_json(p)['fps']) if p.exists() else None
+    "Frame rate of a video's extracted frames (`Project.video_fps`: its extraction record)."
+    return _project(project).video_fps(video)
 
 def plot_prediction_ethogram(
     fp:pd.DataFrame,    # frame predictions
@@ -370,33 +430,38 @@ def plot_prediction_ethogram(
     probabilities:bool=True, # add a panel with each class's predicted probability
     path=None,          # also save a PNG here
 ):
-    "Ethogram of one video: annotated vs predicted class along time, plus class probabilities."
+    "Ethogram of one video: annotated vs predicted classes at each frame's time, plus class probabilities."
     import matplotlib.pyplot as plt, seaborn as sns
     from matplotlib.patches import Patch
-    classes = _classes_of(fp)
+    classes, ml = _classes_of(fp), _multilabel_of(fp)
     d = fp[fp.video.astype(str) == str(video)]
     if not len(d): raise VideoclfError(f"video '{video}' has no frame predictions; videos: {sorted(fp.video.astype(str).unique())[:10]}.")
-    n = len(d); x0 = np.arange(n)/(fps or 1)
-    w = 1/(fps or 1)
+    start, end = frame_spans(d, fps)
+    order = np.argsort(start, kind='stable'); d, start, end = d.iloc[order], start[order], end[order]
+    gap = np.r_[True, np.diff(start) > 1.5*(end - start).max()]     # a frame missing in between
+    Y, P = label_matrix(d.label, classes), label_matrix(d.prediction, classes)
+    has = d.label.astype(str).values != ''
     pal = dict(zip(classes, sns.color_palette('tab10' if len(classes) <= 10 else 'husl', len(classes))))
     fig, axes = plt.subplots(2 if probabilities else 1, 1, figsize=(11, 3.6 if probabilities else 1.9), sharex=True,
                              squeeze=False, gridspec_kw=dict(height_ratios=[1.2, 1] if probabilities else [1]))
-    ax = axes[0][0]
-    for y, col in ((1, 'label'), (0, 'prediction')):
-        for s, l, v in _runs(d[col].astype(str)):
-            ax.broken_barh([(x0[s], l*w)], (y - 0.38, 0.76), color=pal.get(v.split('|')[0], '0.7'))
-    for s, l, v in _runs(d.label.astype(str).values != d.prediction.astype(str).values):
-        if v: ax.broken_barh([(x0[s], l*w)], (0.45, 0.1), color='red')
+    ax, h = axes[0][0], 0.76/(len(classes) if ml else 1)
+    for y, M in ((1, Y), (0, P)):
+        for i, a, b in _class_runs(M, gap):
+            ax.broken_barh([(start[a], end[b] - start[a])], (y - 0.38 + (i*h if ml else 0), h), color=pal[classes[i]])
+    wrong = ((Y != P).any(1) & has)[:, None]
+    for _, a, b in _class_runs(wrong, gap): ax.broken_barh([(start[a], end[b] - start[a])], (0.45, 0.1), color='red')
     ax.set_yticks([0, 1], ['predicted', 'true']); ax.set_ylim(-0.5, 1.5)
-    acc = float((d.label.astype(str) == d.prediction.astype(str)).mean())
+    acc = float((Y == P).all(1)[has].mean()) if has.any() else float('nan')
     ax.set_title(f"{video}: true vs predicted (accuracy {acc:.2f}; red = error)", loc='left')
     ax.legend(handles=[Patch(color=pal[c], label=c) for c in classes], ncol=len(classes), fontsize=8,
               loc='lower right', bbox_to_anchor=(1, 1), frameon=False)
     if probabilities:
-        a = axes[1][0]
-        for c in classes: a.plot(x0 + w/2, d[c].values, color=pal[c], lw=1.2)
+        a, cut = axes[1][0], np.flatnonzero(gap)[1:]                  # NaN points break the lines at gaps
+        for c in classes: a.plot(np.insert((start + end)/2, cut, np.nan), np.insert(d[c].values.astype(float), cut, np.nan),
+                                 color=pal[c], lw=1.2)
         a.set_ylim(0, 1.02); a.set_ylabel('probability')
-    axes[-1][0].set_xlabel('time (s)' if fps else 'frame'); axes[-1][0].set_xlim(0, n*w)
+    axes[-1][0].set_xlabel('time (s)' if fps or 'time' in d.columns else 'frame')
+    axes[-1][0].set_xlim(min(0., float(start.min())), float(end.max()))
     for a in axes[:, 0]: sns.despine(ax=a, left=a is ax)
     fig.tight_layout()
     return _save(fig, path)
@@ -407,11 +472,13 @@ def worst_frames(
     n:int=12,          # how many
     split:str='test',  # which split (None = all)
 )->pd.DataFrame:       # the n rows with the lowest probability of the true class, with 'p_true'
-    "The frames whose true class got the lowest predicted probability."
+    "The frames whose truth got the lowest predicted probability (multi-label: its least certain class)."
     classes = _classes_of(fp); d = _split(fp, split)
     Y = label_matrix(d.label, classes).astype(bool)
     P = d[classes].values.astype(float)
-    p_true = np.where(Y.any(1), np.where(Y, P, np.inf).min(1), np.nan)
+    if _multilabel_of(fp): p_true = np.where(Y, P, 1 - P).min(1)     # p of each true class, 1 - p of each other class
+    else: p_true = np.where(Y.any(1), np.where(Y, P, np.inf).min(1), np.nan)
+    p_true = np.where(d.label.astype(str).values != '', p_true, np.nan)   # unlabelled frames are not ranked
     return d.assign(p_true=p_true).sort_values('p_true', kind='stable').head(n)
 
 def plot_worst_frames(

@@ -7,54 +7,103 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import keras
-from .core import VideoclfError, Project, read_labels, save_json, load_json, natural_key
+from .core import (VideoclfError, Project, read_labels, save_json, load_json, natural_key, label_parts, join_labels,
+                           canonical_label, check_class_name)
 
 # %% auto #0
-__all__ = ['LabelMap', 'frame_table', 'class_weights', 'oversample', 'augment_windows', 'WindowDataset']
+__all__ = ['decide', 'labels_of', 'LabelMap', 'frame_table', 'class_weights', 'oversample', 'augment_windows', 'WindowDataset']
+
+# %% ../nbs/10_datasets.ipynb #ml02
+def decide(
+    probs,                 # (n, C) class probabilities (or 0/1 multi-hot rows)
+    multilabel:bool,       # multi-label: every class at or above its threshold; else one class per row
+    thresholds=None,       # (C,) per-class thresholds in (0, 1]; None: 0.5 for every class
+)->np.ndarray:             # bool (n, C): the classes predicted for each row
+    "The one decision rule: arg-max of p / threshold (single-label) or p >= threshold per class (multi-label)."
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 2: raise VideoclfError(f"probabilities must be a 2-d (frames, classes) array; got shape {p.shape}.")
+    t = np.full(p.shape[1], 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64).reshape(-1)
+    if len(t) != p.shape[1] or not ((t > 0) & (t <= 1)).all():
+        raise VideoclfError(f"thresholds must be {p.shape[1]} numbers in (0, 1], one per class; got {t.tolist()}.")
+    if multilabel: return p >= t
+    out = np.zeros(p.shape, bool)
+    if len(p): out[np.arange(len(p)), np.argmax(p / t, 1)] = True
+    return out
+
+def labels_of(
+    decisions,      # bool/0-1 (n, C): the classes of each row
+    classes:list,   # class names, the columns
+)->list:            # 'a|b' per row, canonical ('' for no class)
+    "Label text of decision rows, in the canonical spelling (`join_labels` in class order)."
+    d = np.asarray(decisions).astype(bool)
+    return [join_labels((classes[i] for i in np.flatnonzero(r)), order=classes) for r in d]
 
 # %% ../nbs/10_datasets.ipynb #c005
 class LabelMap:
-    "Class names <-> indices; single-label (indices) or multi-label (multi-hot)."
+    "Class names <-> indices; single-label (indices) or multi-label (multi-hot), in the canonical class order."
     def __init__(self,
-                 classes:list,            # class names; kept sorted so the order is stable
+                 classes:list,            # class names; kept in natural order (the canonical order)
                  multilabel:bool=False):  # labels like 'a|b' encode to multi-hot rows
-        self.classes, self.multilabel = sorted({str(c) for c in classes}, key=natural_key), bool(multilabel)
+        names = {check_class_name(c, 'label map') for c in classes}
+        self.classes, self.multilabel = sorted(sorted(names), key=natural_key), bool(multilabel)
         self.index = {c: i for i, c in enumerate(self.classes)}
 
     @classmethod
     def from_labels(cls, labels)->LabelMap:
         "The label map of a column of labels (empty labels ignored; any 'a|b' makes it multi-label)."
-        labs = [str(l) for l in labels if str(l) != '']
-        multi = any('|' in l for l in labs)
-        return cls({c for l in labs for c in l.split('|')}, multilabel=multi)
+        parts = [label_parts(l) for l in pd.unique(pd.Series(list(labels), dtype=object))]
+        return cls({c for p in parts for c in p}, multilabel=any(len(p) > 1 for p in parts))
 
     def __len__(self): return len(self.classes)
     def __repr__(self): return f"LabelMap({self.classes}, multilabel={self.multilabel})"
 
-    def _idx(self, c):
-        if c not in self.index:
-            raise VideoclfError(f"label '{c}' is not one of the classes {self.classes}; fix labels.csv or rebuild the label map.")
-        return self.index[c]
+    def _row(self, label)->list:
+        "The class indices of one label cell."
+        parts = label_parts(label)
+        for c in parts:
+            if c not in self.index:
+                raise VideoclfError(f"label '{c}' is not one of the classes {self.classes}; fix labels.csv or rebuild the label map.")
+        if not self.multilabel and len(parts) != 1:
+            if not parts: raise VideoclfError("an empty label has no class; single-label frames need exactly one (leave "
+                                              "unlabelled frames out).")
+            raise VideoclfError(f"label '{label}' names {len(parts)} classes, but this label map is single-label "
+                                "(one class per frame); rebuild it with LabelMap.from_labels over all the labels.")
+        return [self.index[c] for c in parts]
 
     def encode(self, labels)->np.ndarray:
         "int indices (n,) or, multi-label, float32 multi-hot (n, C)."
-        labels = [str(l) for l in labels]
-        if not self.multilabel: return np.array([self._idx(l) for l in labels], dtype=np.int64)
-        out = np.zeros((len(labels), len(self.classes)), np.float32)
-        for i, l in enumerate(labels):
-            for c in l.split('|'): out[i, self._idx(c)] = 1
-        return out
+        u, inv = np.unique(np.array([str(l) for l in labels], dtype=str), return_inverse=True)
+        rows = [self._row(l) for l in u]
+        if not self.multilabel: return np.array([r[0] for r in rows], dtype=np.int64)[inv.reshape(-1)]
+        hot = np.zeros((len(u), len(self.classes)), np.float32)
+        for i, r in enumerate(rows): hot[i, r] = 1
+        return hot[inv.reshape(-1)]
 
-    def decode(self, idx)->list:
-        "Class names of indices, or 'a|b' of multi-hot/probability rows (>= 0.5)."
-        idx = np.asarray(idx)
-        if idx.ndim == 2: return ['|'.join(c for c, on in zip(self.classes, r >= 0.5) if on) for r in idx]
-        return [self.classes[int(i)] for i in idx]
+    def decide(self,
+               probs,            # (n, C) probabilities in class order (or 0/1 multi-hot rows)
+               thresholds=None,  # per-class thresholds: {class: t} or (C,); None: 0.5 for every class
+              )->np.ndarray:     # bool (n, C): the classes predicted for each frame
+        "The classes predicted from probabilities by the one decision rule (see `decide`)."
+        if isinstance(thresholds, dict):
+            missing = [c for c in self.classes if c not in thresholds]
+            if missing: raise VideoclfError(f"thresholds lack the class(es) {missing}; give one per class of {self.classes}.")
+            thresholds = [thresholds[c] for c in self.classes]
+        return decide(probs, self.multilabel, thresholds)
+
+    def decode(self, x)->list:
+        "Class names of indices (n,), or the canonical labels ('a|b') that the decision rule gives rows (n, C)."
+        x = np.asarray(x)
+        if x.ndim == 2: return labels_of(self.decide(x), self.classes)
+        return [self.classes[int(i)] for i in x]
 
     def save(self, path): return save_json(path, dict(classes=self.classes, multilabel=self.multilabel))
     @classmethod
     def load(cls, path)->LabelMap:
-        d = load_json(path); return cls(d['classes'], d.get('multilabel', False))
+        "A saved label map, with the class order of the file (the model's output columns)."
+        d = load_json(path); lm = cls(d['classes'], d.get('multilabel', False))
+        if sorted(d['classes']) == sorted(lm.classes) and list(d['classes']) != lm.classes:
+            lm.classes = [str(c) for c in d['classes']]; lm.index = {c: i for i, c in enumerate(lm.classes)}
+        return lm
 
 # %% ../nbs/10_datasets.ipynb #c009
 def frame_table(project:Project,    # the project

@@ -8,13 +8,14 @@ import re, heapq
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import VideoclfError, Project, load_json, save_csv
-from .analysis import _classes_of, _split, _runs, label_matrix, load_predictions, video_fps, fabricate_models
+from .core import VideoclfError, Project, load_json, save_csv, natural_key, label_parts
+from .analysis import (_classes_of, _multilabel_of, _split, _runs, _class_runs, _errors, label_matrix,
+                               load_predictions, video_fps, frame_numbers, fabricate_models)
 
 # %% auto #0
 __all__ = ['BORIS_EVENT_COLUMNS', 'BORIS_AGGREGATED_COLUMNS', 'tune_thresholds', 'apply_thresholds', 'smooth_bouts',
-           'smooth_predictions', 'evaluate_postprocessing', 'frame_numbers', 'predictions_to_bouts',
-           'write_boris_events', 'read_boris_events', 'write_boris_aggregated']
+           'smooth_predictions', 'evaluate_postprocessing', 'predictions_to_bouts', 'write_boris_events',
+           'read_boris_events', 'write_boris_aggregated']
 
 # %% ../nbs/16_postprocess.ipynb #c005
 def tune_thresholds(
@@ -36,18 +37,18 @@ def tune_thresholds(
 def apply_thresholds(
     fp:pd.DataFrame,       # frame predictions
     thresholds:dict,       # class -> threshold (`tune_thresholds`)
-    multilabel:bool=False, # every class over its threshold ('a|b'; '' when none) instead of the best p/threshold
+    multilabel:bool=None,  # None: as the table is (`label_map.json`, else any 'a|b' label); True: every class over its threshold
 )->pd.DataFrame:           # a copy with a new prediction and error
-    "Predictions under per-class thresholds."
+    "Predictions under per-class thresholds, by the one decision rule (`datasets.decide`)."
+    from videoclf.datasets import decide, labels_of
     classes = _classes_of(fp)
     missing = [c for c in classes if c not in thresholds]
     if missing: raise VideoclfError(f"thresholds lack the class(es) {missing}; tune them with tune_thresholds(fp).")
-    t = np.array([max(float(thresholds[c]), 1e-12) for c in classes])
-    P = fp[classes].values.astype(float)
-    out = fp.copy(); out.attrs = dict(fp.attrs, classes=classes)
-    if multilabel: out['prediction'] = ['|'.join(c for c, m in zip(classes, row) if m) for row in P >= t]
-    else: out['prediction'] = np.array(classes)[np.argmax(P/t, 1)]
-    if 'label' in out: out['error'] = (out.prediction.astype(str) != out.label.astype(str)).astype(int)
+    t = np.array([min(max(float(thresholds[c]), 1e-12), 1.) for c in classes])
+    ml = _multilabel_of(fp) if multilabel is None else bool(multilabel)
+    out = fp.copy(); out.attrs = dict(fp.attrs, classes=classes, multilabel=ml)
+    out['prediction'] = labels_of(decide(fp[classes].values.astype(float), ml, t), classes)
+    if 'label' in out: out['error'] = _errors(out, classes)
     return out
 
 # %% ../nbs/16_postprocess.ipynb #c010
@@ -94,18 +95,38 @@ def smooth_predictions(
     fill_gaps:int=0,    # see `smooth_bouts`
     column:str='prediction', # the column to smooth
 )->pd.DataFrame:        # a copy with the smoothed column (and error)
-    "Bout smoothing of every video's predictions."
+    "Bout smoothing of every video's predictions (multi-label: of every class's track)."
     out = fp.copy(); out.attrs = dict(fp.attrs)
-    vals = out[column].astype(str).values.copy()
+    vals = out[column].astype(str).values.astype(object)
+    ml = _multilabel_of(fp)
+    if ml:
+        from videoclf.datasets import labels_of
+        classes = sorted({c for v in pd.unique(vals) for c in label_parts(v)}, key=natural_key)
     for _, idx in out.groupby(out.video.astype(str), sort=False).indices.items():
-        vals[idx] = smooth_bouts(vals[idx].tolist(), min_bout, fill_gaps)
+        if not ml: vals[idx] = smooth_bouts(vals[idx].tolist(), min_bout, fill_gaps); continue
+        M = label_matrix(vals[idx], classes)
+        for i in range(len(classes)): M[:, i] = smooth_bouts(M[:, i].tolist(), min_bout, fill_gaps)
+        vals[idx] = labels_of(M, classes)
     out[column] = vals
-    if column == 'prediction' and 'label' in out: out['error'] = (out.prediction != out.label.astype(str)).astype(int)
+    if column == 'prediction' and 'label' in out: out['error'] = _errors(out, fp.attrs.get('classes'))
     return out
 
 # %% ../nbs/16_postprocess.ipynb #c017
-def _n_bouts(d:pd.DataFrame, column:str)->int:
-    return sum(len(_runs(g.tolist())) for _, g in d.groupby(d.video.astype(str), sort=False)[column])
+def _class_bouts(
+    fp:pd.DataFrame,   # rows of each video in time order: video, frame, `column`
+    column:str,        # the labels ('a|b' for multi-label)
+)->list:               # (video, class, first frame number, last frame number) per bout, videos in table order
+    "Bouts of every class in every video: runs of consecutive frames showing the class, cut where frame numbers jump."
+    vals = fp[column].astype(str).values
+    classes = sorted({c for v in pd.unique(vals) for c in label_parts(v)}, key=natural_key)
+    out = []
+    for v, idx in fp.groupby(fp.video.astype(str), sort=False).indices.items():
+        num = frame_numbers(fp.frame.values[idx]) if 'frame' in fp.columns else np.arange(1, len(idx) + 1)
+        runs = _class_runs(label_matrix(vals[idx], classes), np.r_[True, np.diff(num) != 1])
+        out += sorted(((v, classes[i], int(num[s]), int(num[e])) for i, s, e in runs), key=lambda b: b[2])
+    return out
+
+def _n_bouts(d:pd.DataFrame, column:str)->int: return len(_class_bouts(d, column))
 
 def evaluate_postprocessing(
     fp:pd.DataFrame,        # frame predictions
@@ -115,8 +136,8 @@ def evaluate_postprocessing(
     split:str='test',       # evaluate on this split
     tune_split:str='valid', # tune thresholds on this split
 )->pd.DataFrame:            # one row per step: accuracy, macro_f1, f1_<class>, n_bouts (true bouts in attrs)
-    "Test metrics of the raw predictions, with tuned thresholds and after bout smoothing."
-    from sklearn.metrics import f1_score
+    "Test metrics of the raw predictions, with tuned thresholds and after bout smoothing (classes scored as sets)."
+    from videoclf.training import class_scores, macro_average
     classes = _classes_of(fp)
     steps = {'raw': fp}
     cur = fp
@@ -129,24 +150,17 @@ def evaluate_postprocessing(
         if thresholds is not None: steps['thresholds + smoothing'] = smooth_predictions(cur, min_bout, fill_gaps)
     rows = {}
     for name, d in steps.items():
-        d = _split(d, split); y, p = d.label.astype(str), d.prediction.astype(str)
-        f1 = f1_score(y, p, labels=classes, average=None, zero_division=0)
-        rows[name] = {'accuracy': float((y == p).mean()), 'macro_f1': float(f1.mean()),
-                      **{f'f1_{c}': float(v) for c, v in zip(classes, f1)}, 'n_bouts': _n_bouts(d, 'prediction')}
+        d = _split(d, split); lab = d[d.label.astype(str) != '']
+        Y, D = label_matrix(lab.label, classes), label_matrix(lab.prediction, classes)
+        sc = class_scores(Y, D, classes)
+        rows[name] = {'accuracy': float((Y == D).all(1).mean()), 'macro_f1': float(macro_average(sc)['f1']),
+                      **{f'f1_{c}': float(v) for c, v in zip(classes, sc.f1)}, 'n_bouts': _n_bouts(d, 'prediction')}
     out = pd.DataFrame(rows).T.astype({'n_bouts': int})
     out.attrs['true_bouts'] = _n_bouts(_split(fp, split), 'label')
     if thresholds is not None: out.attrs['thresholds'] = th
     return out
 
 # %% ../nbs/16_postprocess.ipynb #c022
-def frame_numbers(
-    frames,      # frame file names of one video, in time order
-)->np.ndarray:   # 1-based frame numbers
-    "Frame numbers from the trailing number of frame file names (positions + 1 when a name has none)."
-    nums = [re.findall(r'(\d+)', Path(str(f)).stem) for f in frames]
-    if all(nums): return np.array([int(n[-1]) for n in nums])
-    return np.arange(1, len(nums) + 1)
-
 def _fps_for(fps, project, video):
     if isinstance(fps, dict):
         if str(video) not in fps: raise VideoclfError(f"fps has no entry for video '{video}'.")
@@ -164,17 +178,11 @@ def predictions_to_bouts(
     project=None,            # read each video's fps from data/<video>/extraction.json
     column:str='prediction', # which labels to turn into bouts ('label' for the annotation)
 )->pd.DataFrame:             # video, label, start_frame, end_frame, n_frames, start, end (seconds)
-    "One row per bout of consecutive frames with the same label, in frames and in seconds."
+    "One row per bout of a class (consecutive frames showing it), in frames and in seconds."
     missing = [c for c in ('video', 'frame', column) if c not in fp.columns]
     if missing: raise VideoclfError(f"the table lacks the column(s) {missing}; pass frame predictions (video, frame, {column}).")
-    rows = []
-    for v, d in fp.groupby(fp.video.astype(str), sort=False):
-        f = _fps_for(fps, project, v)
-        num, lab = frame_numbers(d.frame.values), d[column].astype(str).values
-        brk = np.r_[True, (lab[1:] != lab[:-1]) | (np.diff(num) != 1)]
-        starts = np.flatnonzero(brk); ends = np.r_[starts[1:], len(lab)] - 1
-        for s, e in zip(starts, ends):
-            rows.append((v, lab[s], int(num[s]), int(num[e]), int(num[e] - num[s] + 1), round((num[s] - 1)/f, 6), round(num[e]/f, 6)))
+    f = {v: _fps_for(fps, project, v) for v in pd.unique(fp.video.astype(str))}
+    rows = [(v, c, s, e, e - s + 1, round((s - 1)/f[v], 6), round(e/f[v], 6)) for v, c, s, e in _class_bouts(fp, column)]
     return pd.DataFrame(rows, columns=['video', 'label', 'start_frame', 'end_frame', 'n_frames', 'start', 'end'])
 
 # %% ../nbs/16_postprocess.ipynb #c026

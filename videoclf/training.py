@@ -15,8 +15,9 @@ from .experiment import validate_experiment
 
 # %% auto #0
 __all__ = ['DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store', 'experiment_data',
-           'predict_samples', 'per_frame_features', 'predicted_labels', 'frame_prediction_rows', 'split_metrics',
-           'plot_confusion', 'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'demo']
+           'predict_samples', 'per_frame_features', 'predicted_labels', 'frame_prediction_rows', 'class_scores',
+           'macro_average', 'split_metrics', 'plot_confusion', 'decision_confusion', 'confusion_table',
+           'balanced_class_weights', 'oversample_ids', 'train', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -136,90 +137,122 @@ def per_frame_features(cnn, store, batch_size:int=64)->np.ndarray:
     return out
 
 # %% ../nbs/13_training.ipynb #c013
-def predicted_labels(p:np.ndarray, classes:list, multilabel:bool)->list:
-    "Class names from probabilities: argmax, or every class >= 0.5 joined by '|' for multi-label."
-    if not multilabel: return [classes[i] for i in p.argmax(1)]
-    return ['|'.join(c for c, on in zip(classes, row >= 0.5) if on) or classes[int(np.argmax(row))] for row in p]
+def predicted_labels(p:np.ndarray, classes:list, multilabel:bool, thresholds=None)->list:
+    "Class names from probabilities by the one decision rule (`datasets.decide`), canonically spelled ('a|b', '' for none)."
+    from videoclf.datasets import decide, labels_of
+    return labels_of(decide(p, multilabel, thresholds), classes)
 
 def frame_prediction_rows(
     probs:np.ndarray,     # (n, C) class probabilities
-    classes:list,         # class names, the probability columns
-    multilabel:bool,      # predictions join every class >= 0.5 with '|'
+    classes:list,         # class names, the probability columns (the label map's canonical order)
+    multilabel:bool,      # multi-label: every class >= 0.5 is predicted (see `datasets.decide`)
     video, frame,         # per row
     label=None,           # per row; None or '' for unlabelled frames
     split=None,           # per row; None: ''
 )->pd.DataFrame:          # the frame_predictions.csv columns: classes..., prediction, video, frame, label, split, error
-    "Rows of frame_predictions.csv; `error` is 1/0 where a frame has a label and empty where it has none."
+    "Rows of frame_predictions.csv; label and prediction canonically spelled; `error` 1/0 where a frame has a label."
+    from videoclf.core import canonical_label
     n = len(probs)
     df = pd.DataFrame(np.asarray(probs, 'float32'), columns=classes)
     df['prediction'] = predicted_labels(probs, classes, multilabel) if n else []
     df['video'], df['frame'] = np.asarray(video, dtype=object), np.asarray(frame, dtype=object)
-    df['label'] = np.asarray(label if label is not None else [''] * n, dtype=object)
+    lab = pd.Series(label if label is not None else [''] * n, dtype=object).fillna('').astype(str)
+    df['label'] = lab.map({l: canonical_label(l, classes) for l in pd.unique(lab)}).values
     df['split'] = np.asarray(split if split is not None else [''] * n, dtype=object)
     has = df.label != ''
     df['error'] = pd.array(np.where(has, (df.prediction != df.label).astype(int), 0), dtype='Int64')
     df.loc[~has, 'error'] = pd.NA
     return df
 
+def class_scores(
+    Y,              # (n, C) 0/1 true classes (one-hot or multi-hot)
+    D,              # (n, C) 0/1 decided classes (`datasets.decide`)
+    classes:list,   # class names, the columns
+)->pd.DataFrame:    # one row per class: tp, fp, fn, tn, precision, recall, f1, support
+    "Per-class counts and precision, recall, F1 (0 where undefined) of decisions against the truth."
+    Y, D = np.asarray(Y).astype(bool), np.asarray(D).astype(bool)
+    tp, fp, fn = (Y & D).sum(0), (~Y & D).sum(0), (Y & ~D).sum(0)
+    tn = len(Y) - tp - fp - fn
+    div = lambda a, b: np.divide(a, b, out=np.zeros(len(a)), where=b > 0)
+    pr, rc = div(tp, tp + fp), div(tp, tp + fn)
+    t = pd.DataFrame({'tp': tp, 'fp': fp, 'fn': fn, 'tn': tn, 'precision': pr, 'recall': rc,
+                      'f1': div(2 * tp, 2 * tp + fp + fn), 'support': tp + fn}, index=pd.Index(list(classes), name='class'))
+    return t
+
+def macro_average(
+    scores:pd.DataFrame,  # one row per class with a 'support' column (`class_scores`, `analysis.class_metrics`)
+)->pd.Series:             # the mean of every numeric column over the classes present (support > 0); NaN if none
+    "Macro average over the classes present in the split's true labels: the one macro convention of videoclf."
+    present = scores[scores['support'] > 0].drop(columns='support')
+    return present.mean(numeric_only=True) if len(present) else pd.Series(np.nan, index=present.columns)
+
 def split_metrics(
     y:np.ndarray,      # encoded targets (one-hot or multi-hot), (n, C)
     p:np.ndarray,      # probabilities (n, C)
     classes:list,      # class names
     multilabel:bool=False,
+    thresholds=None,   # per-class thresholds (C,) for the decision rule; None: arg-max / 0.5
 )->dict:
     "Accuracy, loss, per-class precision/recall/F1/support/PR-AUC, macro-F1 and ROC-AUC."
     from sklearn import metrics as skm
+    from videoclf.datasets import decide
     if not len(y): return {'n': 0}
-    eps = 1e-7; pc = np.clip(p, eps, 1 - eps)
-    if multilabel:
-        yp = (p >= 0.5).astype(int); yt = y.astype(int)
-        acc = float((yp == yt).all(1).mean())
-        loss = float(-(yt * np.log(pc) + (1 - yt) * np.log(1 - pc)).mean())
-    else:
-        yt, yp = y.argmax(1), p.argmax(1)
-        acc = float((yt == yp).mean())
-        loss = float(-np.log(pc[np.arange(len(y)), yt]).mean())
-    pr, rc, f1, sup = skm.precision_recall_fscore_support(yt, yp, labels=None if multilabel else range(len(classes)),
-                                                          zero_division=0)
-    onehot = y.astype(int)
-    out = dict(n=int(len(y)), accuracy=acc, loss=loss, macro_f1=float(np.mean(f1)))
+    eps = 1e-7; pc = np.clip(p, eps, 1 - eps); yt = np.asarray(y).astype(int)
+    D = decide(p, multilabel, thresholds)
+    acc = float((yt.astype(bool) == D).all(1).mean())
+    if multilabel: loss = float(-(yt * np.log(pc) + (1 - yt) * np.log(1 - pc)).mean())
+    else: loss = float(-np.log(pc[np.arange(len(y)), yt.argmax(1)]).mean())
+    sc = class_scores(yt, D, classes)
+    f1 = macro_average(sc)['f1']
+    out = dict(n=int(len(y)), accuracy=acc, loss=loss, macro_f1=None if np.isnan(f1) else float(f1))
+    both = [i for i in range(len(classes)) if 0 < yt[:, i].sum() < len(yt)]  # classes with positives and negatives
     for i, c in enumerate(classes):
-        has = 0 < onehot[:, i].sum() < len(onehot)
-        out[f'precision_{c}'], out[f'recall_{c}'], out[f'f1_{c}'] = float(pr[i]), float(rc[i]), float(f1[i])
-        out[f'support_{c}'] = int(onehot[:, i].sum())
-        out[f'pr_auc_{c}'] = float(skm.average_precision_score(onehot[:, i], p[:, i])) if has else None
-    both = [i for i in range(len(classes)) if 0 < onehot[:, i].sum() < len(onehot)]  # classes with positives and negatives
-    if len(classes) == 2 and not multilabel: out['roc_auc'] = float(skm.roc_auc_score(onehot[:, 1], p[:, 1])) if both else None
-    else: out['roc_auc'] = float(np.mean([skm.roc_auc_score(onehot[:, i], p[:, i]) for i in both])) if both else None
+        out[f'precision_{c}'], out[f'recall_{c}'], out[f'f1_{c}'] = (float(sc[k].iloc[i]) for k in ('precision', 'recall', 'f1'))
+        out[f'support_{c}'] = int(sc.support.iloc[i])
+        out[f'pr_auc_{c}'] = float(skm.average_precision_score(yt[:, i], p[:, i])) if i in both else None
+    if len(classes) == 2 and not multilabel: out['roc_auc'] = float(skm.roc_auc_score(yt[:, 1], p[:, 1])) if both else None
+    else: out['roc_auc'] = float(np.mean([skm.roc_auc_score(yt[:, i], p[:, i]) for i in both])) if both else None
     return out
 
 # %% ../nbs/13_training.ipynb #c016
 def plot_confusion(
-    cm:pd.DataFrame,   # confusion matrix, true classes as rows
-    normalize:bool=False, # divide each row by its total
+    cm:pd.DataFrame,   # confusion matrix, true classes as rows (or a multi-label tn/fp/fn/tp table)
+    normalize:bool=False, # divide each row by its total (multi-label: fractions of each class missed and found)
     path=None,         # also save a PNG here
+    title:str=None,    # default: 'confusion matrix' (+ ' (row-normalised)')
 ):
     "Seaborn heatmap of a confusion matrix; returns the Figure."
     import matplotlib; import matplotlib.pyplot as plt; import seaborn as sns
+    if normalize and list(cm.columns) == ['tn', 'fp', 'fn', 'tp']:
+        cm = cm[['fn', 'tp']].rename(columns={'fn': 'missed', 'tp': 'found'})
     data = cm.div(cm.sum(axis=1).replace(0, 1), axis=0) if normalize else cm
-    fig, ax = plt.subplots(figsize=(1.2 + 0.8 * len(cm), 1 + 0.7 * len(cm)))
+    fig, ax = plt.subplots(figsize=(1.2 + 0.8 * max(len(cm), len(cm.columns)), 1 + 0.7 * len(cm)))
     sns.heatmap(data, annot=True, fmt='.2f' if normalize else 'd', cmap='Blues', cbar=False, ax=ax,
                 vmin=0, vmax=1 if normalize else None)
-    ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title('confusion matrix' + (' (row-normalised)' if normalize else ''))
+    ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(title or 'confusion matrix' + (' (row-normalised)' if normalize else ''))
     fig.tight_layout()
     if path is not None:
         with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=100)
     plt.close(fig)
     return fig
 
-def confusion_table(y:np.ndarray, p:np.ndarray, classes:list, multilabel:bool=False)->pd.DataFrame:
-    "Confusion matrix (true x predicted); multi-label: one row per class with tn, fp, fn, tp."
-    from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix
+def decision_confusion(
+    Y,                     # (n, C) 0/1 true classes
+    D,                     # (n, C) 0/1 decided classes
+    classes:list,          # class names, the columns
+    multilabel:bool=False, # one tn/fp/fn/tp row per class instead of true x predicted
+)->pd.DataFrame:
+    "Confusion table of decisions: true x predicted counts, or per class tn, fp, fn, tp (multi-label)."
     if multilabel:
-        m = multilabel_confusion_matrix(y.astype(int), (p >= 0.5).astype(int)).reshape(len(classes), 4)
-        return pd.DataFrame(m, index=pd.Index(classes, name='class'), columns=['tn', 'fp', 'fn', 'tp'])
-    m = confusion_matrix(y.argmax(1), p.argmax(1), labels=range(len(classes))) if len(y) else np.zeros((len(classes),) * 2, int)
-    return pd.DataFrame(m, index=pd.Index(classes, name='true'), columns=classes)
+        return class_scores(Y, D, classes)[['tn', 'fp', 'fn', 'tp']].astype(int)
+    m = np.asarray(Y).astype(int).T @ np.asarray(D).astype(int)
+    return pd.DataFrame(m, index=pd.Index(list(classes), name='true'), columns=list(classes))
+
+def confusion_table(y:np.ndarray, p:np.ndarray, classes:list, multilabel:bool=False, thresholds=None)->pd.DataFrame:
+    "Confusion matrix (true x predicted) of the decision rule's predictions; multi-label: per class tn, fp, fn, tp."
+    from videoclf.datasets import decide
+    p = np.asarray(p).reshape(len(p), len(classes))
+    return decision_confusion(np.asarray(y).reshape(len(y), len(classes)), decide(p, multilabel, thresholds), classes, multilabel)
 
 # %% ../nbs/13_training.ipynb #c019
 import keras
