@@ -4,16 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
-import os, re, json, shutil, tempfile, difflib, contextlib
+import os, io, re, json, time, shutil, tempfile, difflib, contextlib
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'LABEL_SEP', 'VideoclfError', 'did_you_mean', 'atomic_write', 'save_json',
-           'load_json', 'save_text', 'save_csv', 'save_npy', 'natural_key', 'list_frames', 'frame_file_name',
-           'check_model_id', 'Project', 'read_labels', 'write_labels', 'label_parts', 'join_labels', 'canonical_label',
-           'check_class_name', 'shared_dir']
+           'load_json', 'save_text', 'save_csv', 'save_npy', 'backups', 'backup_file', 'natural_key', 'list_frames',
+           'frame_file_name', 'check_model_id', 'Project', 'read_text', 'read_table', 'read_labels', 'write_labels',
+           'label_parts', 'join_labels', 'canonical_label', 'check_class_name', 'shared_dir']
 
 # %% ../nbs/00_core.ipynb #c005
 class VideoclfError(ValueError):
@@ -81,6 +81,36 @@ def save_npy(path, arr):
     "Write a numpy array as `.npy` to `path` atomically."
     with atomic_write(path, 'wb') as f: np.save(f, np.asarray(arr), allow_pickle=False)
     return Path(path)
+
+# %% ../nbs/00_core.ipynb #fa05
+_STAMP = re.compile(r'\.(\d{8}-\d{6})(?:_(\d+))?\.bak')
+
+def backups(
+    path,      # a file that may have backups
+)->list:       # paths of its time-stamped backups, oldest first
+    "The backups `backup_file` made of `path`."
+    path = Path(path)
+    if not path.parent.is_dir(): return []
+    found = [(m.group(1), int(m.group(2) or 0), p) for p in path.parent.iterdir() if p.name.startswith(path.name)
+             for m in [_STAMP.fullmatch(p.name[len(path.name):])] if m]
+    return [p for *_, p in sorted(found)]
+
+def backup_file(
+    path,          # the file about to be replaced
+    keep:int=5,    # how many backups to keep (the oldest are deleted)
+)->Path|None:      # the backup holding the file's content (None when there is no file)
+    "Copy `path` to a time-stamped `.bak` beside it, keeping the newest `keep` backups."
+    path = Path(path)
+    if not path.is_file(): return None
+    data, old = path.read_bytes(), backups(path)
+    if old and old[-1].read_bytes() == data: return old[-1]
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    same = [int(m.group(2) or 0) for b in old for m in [_STAMP.fullmatch(b.name[len(path.name):])] if m.group(1) == stamp]
+    i = max(same) + 1 if same else 0           # several backups in one second: numbered after the last one
+    dest = path.with_name(f"{path.name}.{stamp}" + (f"_{i}" if i else '') + ".bak")
+    with atomic_write(dest, 'wb') as f: f.write(data)
+    for p in backups(path)[:-max(1, int(keep))]: p.unlink(missing_ok=True)
+    return dest
 
 # %% ../nbs/00_core.ipynb #c012
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
@@ -157,9 +187,9 @@ class Project:
         return float(fps) if fps else None
 
     def videos_on_disk(self)->list:
-        "Names of the frame folders in data/ that hold at least one image, in natural order."
+        "Names of the frame folders in data/ that hold at least one image, in natural order (hidden '.' folders skipped)."
         if not self.data.is_dir(): return []
-        return sorted((p.name for p in self.data.iterdir() if p.is_dir() and not p.name.startswith(('.', '_'))
+        return sorted((p.name for p in self.data.iterdir() if p.is_dir() and not p.name.startswith('.')
                        and list_frames(p)), key=natural_key)
 
     def mkdirs(self):
@@ -172,6 +202,48 @@ class Project:
                         if getattr(self, k) != self.root/k)
         return f"Project({str(self.root)!r}{extra})"
 
+# %% ../nbs/00_core.ipynb #fa02
+def read_text(
+    path,        # a text file a person or another program wrote
+)->str:          # its text
+    "Text of a file: UTF-16 when it starts with a UTF-16 byte-order mark, else UTF-8 (with or without BOM)."
+    path = Path(path)
+    if not path.exists(): raise VideoclfError(f"{path} does not exist.")
+    if not path.is_file(): raise VideoclfError(f"{path} is not a file (a folder?).")
+    data = path.read_bytes()
+    if data.startswith((b'\xff\xfe', b'\xfe\xff')): return data.decode('utf-16')
+    try: return data.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b'\n') + 1
+        raise VideoclfError(f"{path} line {line} is not UTF-8 text (byte {data[e.start]:#04x}). "
+                            "Save the file as UTF-8: in Excel 'CSV UTF-8 (comma delimited)', in LibreOffice "
+                            "character set 'Unicode (UTF-8)'.") from None
+
+def read_table(
+    path,             # a delimited text file: comma, semicolon or tab separated, first line the header
+    header:str='',    # the expected header, for messages (e.g. 'video,frame,label')
+)->pd.DataFrame:      # every cell a stripped string, column names stripped, plus `_line` (line in the file)
+    "Read a small table a person or a spreadsheet wrote, with errors that name the file and line."
+    path = Path(path)
+    want = f" Its first line should be the header {header}." if header else ''
+    text = read_text(path)
+    if not text.strip(): raise VideoclfError(f"{path} is empty.{want}")
+    lines = text.splitlines(keepends=True)
+    lead = next(i for i, l in enumerate(lines) if l.strip())   # blank lines above the header
+    text, first = ''.join(lines[lead:]), lines[lead]
+    sep = max([',', ';', '\t'], key=first.count)
+    try: df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
+                          skip_blank_lines=False)
+    except pd.errors.ParserError as e:
+        m = re.search(r'Expected (\d+) fields in line (\d+), saw (\d+)', str(e))
+        where = f" line {m.group(2)} has {m.group(3)} cells, the header {m.group(1)}" if m else f" {e}"
+        raise VideoclfError(f"{path}:{where}. Quote cells that contain the separator {sep!r}, or remove the extra "
+                            "cells.") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for c in df.columns: df[c] = df[c].str.strip()
+    df['_line'] = np.arange(len(df)) + 2 + lead
+    return df[(df.drop(columns='_line') != '').any(axis=1)].reset_index(drop=True)
+
 # %% ../nbs/00_core.ipynb #c021
 LABEL_COLUMNS = ('video', 'frame', 'label')
 SPLITS = ('train', 'valid', 'test')
@@ -180,13 +252,14 @@ def read_labels(
     path,                     # a labels.csv (video,frame,label[,split])
     require_split:bool=False, # raise if there is no split column
 )->pd.DataFrame:              # string columns, whitespace stripped, file order kept
-    "Read a labels file: tolerant of CRLF, spaces and a missing final newline; strict about content."
+    "Read a labels file: tolerant of CRLF, spaces, a BOM and a missing final newline; strict about content."
     path = Path(path)
     if not path.exists():
         raise VideoclfError(f"{path} does not exist. Create it with videoclf.labels.make_labels "
                             "(or `videoclf labels`) from your interval annotations.")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, sep=None, engine='python')
-    df.columns = [c.strip().lower() for c in df.columns]
+    df = read_table(path, header='video,frame,label[,split]')
+    line = df.pop('_line').values
+    df.columns = [c.lower() for c in df.columns]
     missing = [c for c in LABEL_COLUMNS if c not in df.columns]
     if missing:
         raise VideoclfError(f"{path} lacks the column(s) {missing}; its header is {list(df.columns)}. "
@@ -194,29 +267,29 @@ def read_labels(
     if require_split and 'split' not in df.columns:
         raise VideoclfError(f"{path} has no 'split' column. Add one with videoclf.splits.add_splits "
                             "(or `videoclf split`).")
-    for c in df.columns: df[c] = df[c].str.strip()
     cols = [c for c in LABEL_COLUMNS + ('split',) if c in df.columns]
     for c in cols:
         empty = np.flatnonzero(df[c].values == '')
         if len(empty):
-            rows = ', '.join(str(i + 2) for i in empty[:5])
+            rows = ', '.join(str(line[i]) for i in empty[:5])
             raise VideoclfError(f"{path}: empty '{c}' in line(s) {rows}{' …' if len(empty) > 5 else ''}. "
                                 "Every row needs a video, a frame file name and a label.")
     if 'split' in df.columns:
         bad = ~df.split.isin(SPLITS)
         if bad.any():
             i = int(np.flatnonzero(bad.values)[0])
-            raise VideoclfError(f"{path} line {i + 2}: split '{df.split.iloc[i]}' is not one of {SPLITS}.")
+            raise VideoclfError(f"{path} line {line[i]}: split '{df.split.iloc[i]}' is not one of {SPLITS}.")
     return df
 
 def write_labels(
     labels:pd.DataFrame,  # video,frame,label[,split] rows
     path,                 # destination labels.csv
-    backup:bool=True,     # keep the previous file as labels.csv.bak
+    backup:bool=True,     # keep the file it replaces as a time-stamped backup (see `backup_file`)
+    keep:int=5,           # backups kept
 )->Path:
-    "Write a labels file atomically, keeping a backup of the file it replaces."
+    "Write a labels file atomically, keeping time-stamped backups of the files it replaces."
     path = Path(path)
-    if backup and path.exists(): shutil.copy2(path, path.with_name(path.name + '.bak'))
+    if backup: backup_file(path, keep=keep)
     cols = [c for c in LABEL_COLUMNS + ('split',) if c in labels.columns]
     return save_csv(path, labels[cols + [c for c in labels.columns if c not in cols]])
 

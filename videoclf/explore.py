@@ -12,7 +12,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import seaborn as sns
 import cv2
-from .core import VideoclfError, Project, read_labels, load_json, natural_key, SPLITS
+from .core import VideoclfError, Project, read_labels, load_json, natural_key, label_parts, SPLITS
 
 # %% auto #0
 __all__ = ['class_counts', 'imbalance_ratio', 'dataset_summary', 'plot_class_distribution', 'plot_ethogram', 'plot_sample_frames']
@@ -29,10 +29,8 @@ def _labels(data)->pd.DataFrame:
     raise VideoclfError(f"expected a Project, a labels.csv path or a DataFrame, not {type(data).__name__}.")
 
 def _explode(labels:pd.DataFrame)->pd.DataFrame:
-    "One row per (frame, class): multi-label 'a|b' frames give one row per class."
-    out = labels.assign(label=labels.label.astype(str).str.split('|')).explode('label')
-    out['label'] = out.label.str.strip()
-    return out[out.label != '']
+    "One row per (frame, class): multi-label 'a|b' frames give one row per class (core.label_parts)."
+    return labels.assign(label=labels.label.map(label_parts)).explode('label').dropna(subset=['label'])
 
 def _classes(labels)->list: return sorted(_explode(labels).label.unique(), key=natural_key)
 
@@ -178,7 +176,7 @@ def plot_ethogram(
                             figsize=figsize or (9, 0.35 * len(classes) * len(videos) + 0.6 * len(videos) + 0.6))
     for ax, v in zip(axs[:, 0], videos):
         lv = labels[labels.video.astype(str) == v]
-        sets = [set(s.strip() for s in str(l).split('|')) for l in lv.label]
+        sets = [set(label_parts(l)) for l in lv.label]
         f = _fps_of(project, v, fps)
         scale = 1 / f if f else 1
         for lane, c in enumerate(classes):

@@ -4,24 +4,33 @@
 
 # %% ../nbs/02_frames.ipynb #c002
 from __future__ import annotations
-import os, re, math, shutil, warnings, collections
+import os, re, math, stat, shutil, warnings, collections
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import cv2
 from tqdm.auto import tqdm
-from .core import (VideoclfError, Project, frame_file_name, list_frames, natural_key, save_json, load_json)
+from .core import (VideoclfError, Project, frame_file_name, list_frames, natural_key, save_json, load_json,
+                           IMAGE_EXTS)
 
 # %% auto #0
-__all__ = ['VIDEO_EXTS', 'video_info', 'frame_indices', 'extract_frames', 'find_videos', 'extract_videos']
+__all__ = ['VIDEO_EXTS', 'video_info', 'frame_indices', 'frame_folder_status', 'extract_frames', 'find_videos', 'extract_videos']
 
 # %% ../nbs/02_frames.ipynb #c007
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.mpg', '.mpeg', '.m4v', '.wmv', '.webm', '.mts', '.flv', '.h264')
 
+def _not_regular(p:Path)->str:
+    "What a path that is not a regular file is, in words."
+    m = p.stat().st_mode
+    return ('a folder' if stat.S_ISDIR(m) else 'a FIFO (named pipe)' if stat.S_ISFIFO(m) else 'a socket' if stat.S_ISSOCK(m)
+            else 'a device' if stat.S_ISCHR(m) or stat.S_ISBLK(m) else 'not a regular file')
+
 def _open(path):
     path = Path(path)
     if not path.exists(): raise VideoclfError(f"video {path} does not exist.")
+    if not path.is_file():   # a FIFO or device would block OpenCV forever
+        raise VideoclfError(f"{path} is {_not_regular(path)}, not a video file; only regular files are read as videos.")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         cap.release()
@@ -67,14 +76,48 @@ def frame_indices(
 # %% ../nbs/02_frames.ipynb #c015
 def _partial_dir(out:Path)->Path: return out.parent/f'.{out.name}.partial'
 
-def _is_complete(out:Path)->dict|None:
-    "The extraction.json of a finished extraction in `out`, else None."
+def _record(out:Path)->dict|None:
+    "The extraction.json of a frame folder (None when there is none); an unreadable one is an error."
     p = out/'extraction.json'
-    if not p.exists(): return None
-    try: meta = load_json(p)
-    except VideoclfError: return None
-    if not meta.get('complete') or len(list_frames(out)) != meta.get('n_frames'): return None
-    return meta
+    if not p.is_file(): return None
+    try: rec = load_json(p)
+    except VideoclfError as e: rec = e
+    if not isinstance(rec, dict):
+        raise VideoclfError(f"{p} cannot be read ({rec}); it records which files of {out} extraction wrote. "
+                            "Restore it from a copy, or move the folder away to extract the video again.")
+    return rec
+
+def _written(rec:dict, video:str)->list:
+    "Names of the frame files an extraction record says it wrote."
+    if rec.get('frames') is not None: return list(rec['frames'])
+    n = int(rec.get('n_frames') or 0)                  # records written before the file list was kept
+    return [frame_file_name(video, i + 1, n) for i in range(n)]
+
+def frame_folder_status(
+    project:Project,  # the project
+    video:str,        # the video (frame folder) name
+)->dict:              # complete (bool), record, missing / changed (frames extraction wrote), other (files it did not)
+    "Compare a frame folder with what extraction wrote there: frames missing or changed since, and other files."
+    out = project.frame_dir(video)
+    if not out.is_dir(): return dict(complete=False, record=None, missing=[], changed=[], other=[])
+    rec = _record(out)
+    files = {p.name: p for p in out.iterdir() if not p.name.startswith('.')}
+    ours = _written(rec, video) if rec else []
+    sizes = rec.get('frame_bytes') if rec else None
+    missing = [f for f in ours if f not in files]
+    changed = [f for f, b in zip(ours, sizes) if f in files and files[f].stat().st_size != b] if sizes else []
+    other = sorted(set(files) - set(ours) - {'extraction.json'}, key=natural_key)
+    return dict(complete=bool(rec and rec.get('complete')), record=rec, missing=missing, changed=changed, other=other)
+
+def _warn_damage(out:Path, st:dict):
+    "Warn about frames that extraction wrote and that are missing or changed since."
+    parts = [f"{len(st[k])} {k}{' since' if k == 'changed' else ''} (e.g. {', '.join(st[k][:3])})"
+             for k in ('missing', 'changed') if st[k]]
+    if parts:
+        warnings.warn(f"{out}: of the {len(_written(st['record'], out.name))} frames extraction wrote, "
+                      f"{' and '.join(parts)}; they were left as they are. To write them again from the video pass "
+                      "overwrite=True (`videoclf extract --overwrite`): it rewrites the extracted frames and keeps the "
+                      "folder's other files.")
 
 def _settings_differ(meta, fps, size, quality, grayscale):
     diffs = []
@@ -86,13 +129,31 @@ def _settings_differ(meta, fps, size, quality, grayscale):
     if int(meta['quality']) != int(quality): diffs.append(f"quality {meta['quality']} (asked {quality})")
     return diffs
 
-def _encode_write(frame, dest, size, grayscale, quality):
+def _encode_write(frame, dest, size, grayscale, quality)->int:
+    "Resize, convert and encode one frame as JPEG into `dest`; returns the bytes written."
     if size is not None and frame.shape[:2] != tuple(size):
         frame = cv2.resize(frame, (size[1], size[0]), interpolation=cv2.INTER_AREA)
     if grayscale: frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     ok, buf = cv2.imencode('.jpg', frame, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok: raise VideoclfError(f"could not encode {dest} as JPEG.")
     with open(dest, 'wb') as f: f.write(buf.tobytes())
+    return len(buf)
+
+def _install(tmp:Path, out:Path, meta:dict, previous:list):
+    "Move the frames extracted into `tmp` to `out`, touching only files extraction writes; extraction.json last."
+    if not out.exists():
+        save_json(tmp/'extraction.json', meta); os.replace(tmp, out); return
+    new, prev = meta['frames'], set(previous)
+    clash = [f for f in new if f not in prev and (out/f).exists()]
+    if clash: raise VideoclfError(f"{out} holds {len(clash)} file(s) named like the frames being extracted that extraction "
+                                  f"did not write (e.g. {', '.join(clash[:3])}); it never replaces them. Move them away.")
+    # until the end, the record lists every file this run may have written, so a killed run is finished next time
+    save_json(out/'extraction.json', {**meta, 'complete': False, 'frame_bytes': None,
+                                       'frames': sorted(prev | set(new), key=natural_key)})
+    for f in new: os.replace(tmp/f, out/f)
+    for f in sorted(prev - set(new)): (out/f).unlink(missing_ok=True)     # its own frames of an earlier extraction
+    save_json(out/'extraction.json', meta)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/02_frames.ipynb #c016
 def extract_frames(
@@ -102,28 +163,39 @@ def extract_frames(
     size:tuple=None,          # output (height, width); None = the video's size
     quality:int=95,           # JPEG quality, 1-100
     grayscale:bool=False,     # write single-channel JPEGs
-    overwrite:bool=False,     # redo a finished extraction (or replace a frame folder not made here)
+    overwrite:bool=False,     # extract a finished video again (rewrites its frames; other files are kept)
     name:str=None,            # video name (folder and frame-name prefix); default the file stem
     workers:int=None,         # JPEG-encoding threads (default: CPU count, at most 8)
     progress:bool=True,       # show a progress bar
 )->Path:                      # the folder with the frames
     "Extract the frames of one video into `data/<video>/`, with `extraction.json` written last."
     video_path = Path(video_path)
-    name = name or video_path.stem
+    name = str(name or video_path.stem)
+    if not name or name.startswith('.') or re.search(r'[/\\]', name):
+        raise VideoclfError(f"video name {name!r} (of {video_path}) cannot name a frame folder: a name starting with '.' "
+                            "is hidden (work in progress) and '/' or '\\' would leave data/. Rename the file or pass name=.")
     if not 1 <= int(quality) <= 100: raise VideoclfError(f"quality must be 1-100, not {quality}.")
     if size is not None:
         if len(size) != 2 or min(size) < 1: raise VideoclfError(f"size must be (height, width) in pixels, not {size}.")
         size = (int(size[0]), int(size[1]))
     out = project.frame_dir(name)
-    meta = _is_complete(out)
-    if meta is not None and not overwrite:
-        diffs = _settings_differ(meta, fps, size, quality, grayscale)
+    if out.exists() and not out.is_dir():
+        raise VideoclfError(f"{out} is a file, but the frames of video '{name}' go into a folder of that name. "
+                            "Move or rename the file, or extract under another name (name=...).")
+    st = frame_folder_status(project, name)
+    rec = st['record']
+    if st['complete'] and not overwrite:
+        diffs = _settings_differ(rec, fps, size, quality, grayscale)
         if diffs: raise VideoclfError(f"{out} was extracted with other settings: {', '.join(diffs)}. "
                                       "Pass overwrite=True to extract it again.")
+        _warn_damage(out, st)
         return out
-    if meta is None and out.exists() and any(out.iterdir()) and not overwrite and not (out/'extraction.json').exists():
-        raise VideoclfError(f"{out} already holds files but no extraction.json, so it was not made by extract_frames. "
-                            "Move it away, or pass overwrite=True to replace it.")
+    images = [f for f in st['other'] if Path(f).suffix.lower() in IMAGE_EXTS]
+    if rec is None and images:
+        raise VideoclfError(f"{out} already holds {len(images)} image file(s) (e.g. {', '.join(images[:3])}) but no "
+                            "extraction.json, so extract_frames did not write them; it never replaces files it did not "
+                            "write nor mixes its frames with them. Move them to another folder, or extract under another "
+                            "name (name=...).")
     info = video_info(video_path)
     src_fps = info['fps']
     wanted = frame_indices(info['n_frames'], src_fps, fps) if info['n_frames'] else None
@@ -133,7 +205,7 @@ def extract_frames(
     tmp.mkdir(parents=True)
     workers = workers or min(8, os.cpu_count() or 1)
     cap = _open(video_path)
-    src_idx, shape = [], None
+    src_idx, sizes, shape = [], [], None
     try:
         with ThreadPoolExecutor(workers) as pool:
             pending = collections.deque()
@@ -149,10 +221,10 @@ def extract_frames(
                     dest = tmp/frame_file_name(name, k + 1, n_expected)
                     pending.append(pool.submit(_encode_write, frame, dest, size, grayscale, quality))
                     src_idx.append(i); k += 1; bar.update(1)
-                    while len(pending) > 2 * workers: pending.popleft().result()
+                    while len(pending) > 2 * workers: sizes.append(pending.popleft().result())
                 elif not cap.grab(): break
                 i += 1
-            while pending: pending.popleft().result()
+            while pending: sizes.append(pending.popleft().result())
             bar.close()
         if not src_idx:
             raise VideoclfError(f"could not decode any frame of video {video_path}: the file is corrupt or uses a "
@@ -160,18 +232,17 @@ def extract_frames(
         if n_expected and len(src_idx) < n_expected:
             warnings.warn(f"{video_path}: decoded {len(src_idx)} of the {n_expected} frames its header promises "
                           "(truncated or damaged file?); the frames read were kept.")
+        names = [frame_file_name(name, j + 1, len(src_idx)) for j in range(len(src_idx))]
         # names were padded for n_expected; rename if the real count needs wider padding (very rare)
-        if len(frame_file_name(name, 1, len(src_idx))) != len(frame_file_name(name, 1, n_expected)):
-            for j in range(len(src_idx)):
-                os.replace(tmp/frame_file_name(name, j + 1, n_expected), tmp/frame_file_name(name, j + 1, len(src_idx)))
+        if len(names[0]) != len(frame_file_name(name, 1, n_expected)):
+            for j, f in enumerate(names): os.replace(tmp/frame_file_name(name, j + 1, n_expected), tmp/f)
         h, w = size if size is not None else shape[:2]
-        save_json(tmp/'extraction.json', dict(
-            video=name, source=str(video_path.absolute()), source_fps=src_fps,
-            fps=src_fps if fps is None else float(fps), requested_fps=fps, n_frames=len(src_idx),
-            width=int(w), height=int(h), grayscale=bool(grayscale), quality=int(quality),
-            source_frames=src_idx, frame_times=[j / src_fps for j in src_idx], complete=True))
-        if out.exists(): shutil.rmtree(out)
-        os.replace(tmp, out)
+        meta = dict(video=name, source=str(video_path.absolute()), source_fps=src_fps,
+                    fps=src_fps if fps is None else float(fps), requested_fps=fps, n_frames=len(src_idx),
+                    width=int(w), height=int(h), grayscale=bool(grayscale), quality=int(quality),
+                    source_frames=src_idx, frame_times=[j / src_fps for j in src_idx], frames=names,
+                    frame_bytes=sizes, complete=True)
+        _install(tmp, out, meta, previous=_written(rec, name) if rec else [])
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -179,23 +250,31 @@ def extract_frames(
     return out
 
 # %% ../nbs/02_frames.ipynb #c023
+def _is_video_file(p:Path)->bool: return p.suffix.lower() in VIDEO_EXTS and not p.name.startswith('.') and p.is_file()
+
 def find_videos(
     folder,   # a folder of video files
 )->list:      # paths of the video files, in natural order
-    "The video files in `folder` (by extension), in natural order."
+    "The video files in `folder` (regular files with a video extension), in natural order."
     folder = Path(folder)
     if not folder.is_dir(): raise VideoclfError(f"video folder {folder} does not exist.")
-    return sorted((p for p in folder.iterdir() if p.suffix.lower() in VIDEO_EXTS and not p.name.startswith('.')),
-                  key=lambda p: natural_key(p.name))
+    return sorted((p for p in folder.iterdir() if _is_video_file(p)), key=lambda p: natural_key(p.name))
+
+def _not_videos(folder:Path)->list:
+    "Names of the visible entries of a folder that are not video files."
+    return sorted((p.name for p in folder.iterdir() if not p.name.startswith('.') and not _is_video_file(p)), key=natural_key)
 
 def extract_videos(
     project:Project,     # the project: videos from project.videos unless `videos` is given
-    videos=None,         # video paths, or names of files in project.videos; default all videos there
+    videos=None,         # a folder of videos, video paths, or names of files in project.videos; default all videos there
     progress:bool=True,  # progress bars
     **kwargs,            # passed to extract_frames: fps, size, quality, grayscale, overwrite, workers
-)->pd.DataFrame:         # one row per video: video, status (extracted/skipped/failed), n_frames, error, path
+)->pd.DataFrame:         # one row per video: video, status, n_frames, missing, changed, other_files, error, path
     "Extract the frames of many videos; failures are reported in the summary instead of stopping the run."
-    if videos is None: paths = find_videos(project.videos)
+    skipped = []
+    if videos is None or (isinstance(videos, (str, Path)) and Path(videos).is_dir()):
+        folder = project.videos if videos is None else Path(videos)
+        paths, skipped = find_videos(folder), _not_videos(folder)
     else:
         paths = []
         for v in ([videos] if isinstance(videos, (str, Path)) else videos):
@@ -209,16 +288,20 @@ def extract_videos(
     dup = sorted({s for s in stems if stems.count(s) > 1})
     if dup: raise VideoclfError(f"several videos share the name(s) {dup} (e.g. a.mp4 and a.avi); their frames would "
                                 "land in the same folder. Rename them or extract them into separate projects.")
-    rows = []
+    rows, cols = [], ['video', 'status', 'n_frames', 'missing', 'changed', 'other_files', 'error', 'path']
     for p in tqdm(paths, desc='videos', unit='video', disable=not progress or len(paths) < 2):
-        done = _is_complete(project.frame_dir(p.stem)) is not None and not kwargs.get('overwrite')
         try:
-            out = extract_frames(p, project, progress=progress, **kwargs)
-            n = load_json(out/'extraction.json')['n_frames']
-            rows.append(dict(video=p.stem, status='skipped' if done else 'extracted', n_frames=n, error='', path=str(p)))
+            done = frame_folder_status(project, p.stem)['complete'] and not kwargs.get('overwrite')
+            extract_frames(p, project, progress=progress, **kwargs)
+            st = frame_folder_status(project, p.stem)
+            rows.append(dict(video=p.stem, status='skipped' if done else 'extracted', n_frames=st['record']['n_frames'],
+                             missing=len(st['missing']), changed=len(st['changed']), other_files=len(st['other']),
+                             error='', path=str(p)))
         except (VideoclfError, cv2.error, OSError) as e:
-            rows.append(dict(video=p.stem, status='failed', n_frames=0, error=str(e), path=str(p)))
-    summary = pd.DataFrame(rows, columns=['video', 'status', 'n_frames', 'error', 'path'])
+            rows.append(dict(video=p.stem, status='failed', n_frames=0, missing=0, changed=0, other_files=0,
+                             error=str(e), path=str(p)))
+    summary = pd.DataFrame(rows, columns=cols)
+    summary.attrs['skipped'] = skipped
     failed = summary[summary.status == 'failed']
     if len(failed):
         warnings.warn(f"{len(failed)} of {len(summary)} video(s) failed: {', '.join(failed.video)}. "

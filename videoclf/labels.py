@@ -8,8 +8,8 @@ import re, math
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import (VideoclfError, did_you_mean, natural_key, frame_file_name, load_json,
-                           write_labels, Project)
+from .core import (VideoclfError, did_you_mean, natural_key, frame_file_name, load_json, read_table,
+                           read_labels, write_labels, check_class_name, join_labels, Project, SPLITS)
 
 # %% auto #0
 __all__ = ['parse_time', 'read_intervals', 'read_boris', 'intervals_to_frames', 'read_annotations', 'make_labels']
@@ -28,34 +28,32 @@ def parse_time(
         parts = s.split(':')
         if len(parts) not in (2, 3) or not all(re.fullmatch(r'\d+(\.\d*)?', p) for p in parts):
             raise ValueError(f"'{value}' is not HH:MM:SS(.fff) or MM:SS")
+        for name, p in zip(('minutes', 'seconds')[3 - len(parts):], parts[1:]):
+            if float(p) >= 60: raise ValueError(f"in '{value}' the {name} {p} are not below 60")
         secs = 0.0
         for p in parts: secs = secs*60 + float(p)
         return secs
     return float(s)
 
-def _read_table(path)->pd.DataFrame:
-    "Read a small delimited text file with a sniffed separator, all strings, stripped."
-    path = Path(path)
-    if not path.exists(): raise VideoclfError(f"{path} does not exist.")
-    text = path.read_text(encoding='utf-8-sig')
-    if not text.strip(): raise VideoclfError(f"{path} is empty.")
-    first = text.splitlines()[0]
-    sep = max([',', ';', '\t'], key=first.count)
-    df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding='utf-8-sig')
-    df.columns = [str(c).strip() for c in df.columns]
-    for c in df.columns: df[c] = df[c].str.strip()
-    df['row'] = np.arange(len(df)) + 2   # file line number (the header is line 1)
-    return df
+def _read_table(path, header:str)->pd.DataFrame:
+    "An annotation file as stripped strings with its file line in `row` (see core.read_table)."
+    return read_table(path, header=header).rename(columns={'_line': 'row'})
+
+def _no_rows(path, why:str=''):
+    raise VideoclfError(f"{path} has no interval rows{why}, so every frame would get the background label. Add the "
+                        "annotations, or, if the videos truly show none of the behaviours, pass allow_empty=True "
+                        "(`videoclf labels --allow_empty`).")
 
 def read_intervals(
     path,              # interval file: video,start,end,label (comma/semicolon/tab separated)
     unit:str='auto',   # 'auto', 'seconds' or 'frames' (1-based, inclusive): see above
+    allow_empty:bool=False, # accept a file with a header and no intervals (else an error)
 )->pd.DataFrame:       # video, start, end, label, row (file line); attrs: unit, source
     "Read interval annotations, parsing seconds, clock times or frame numbers."
     if unit not in ('auto', 'seconds', 'frames'):
         raise VideoclfError(f"unit must be 'auto', 'seconds' or 'frames', not {unit!r}.")
     path = Path(path)
-    df = _read_table(path)
+    df = _read_table(path, 'video,start,end,label')
     raw = [c.lower() for c in df.columns]
     if unit == 'auto':
         unit = 'frames' if ('start_frame' in raw or ('unit' in raw and
@@ -65,23 +63,26 @@ def read_intervals(
     if missing:
         raise VideoclfError(f"{path} lacks the column(s) {missing}; its header is {raw[:-1]}. The first line must be "
                             "video,start,end,label (for a BORIS export use read_boris / fmt='boris').")
+    if not len(df) and not allow_empty: _no_rows(path)
     out = df[['video', 'start', 'end', 'label', 'row']].copy()
     for c in ('start', 'end'):
         vals = []
         for v, r in zip(out[c], out.row):
-            try: x = parse_time(v)
-            except ValueError: x = math.nan
+            try: x, why = parse_time(v), ''
+            except ValueError as e: x, why = math.nan, f" ({e})" if ':' in str(v) else ''
             if not np.isfinite(x):
                 raise VideoclfError(f"{path} line {r}: {c} '{v}' is not a number of seconds, a time "
-                                    "HH:MM:SS(.fff)/MM:SS or a frame number.")
+                                    f"HH:MM:SS(.fff)/MM:SS or a frame number{why}.")
             if unit == 'frames' and (x != int(x) or x < 1):
-                raise VideoclfError(f"{path} line {r}: {c} '{v}' is not a frame number (1, 2, …); "
-                                    "frame numbers are 1-based like the frame file names.")
+                raise VideoclfError(f"{path} line {r}: {c} '{v}' is not a frame number (1, 2, …): frame numbers are "
+                                    "1-based like the frame file names (v_000001.jpg is frame 1). If the file counts "
+                                    "from 0, add 1 to every start and end.")
             vals.append(x)
         out[c] = np.array(vals, dtype=float)
     for c in ('video', 'label'):
         empty = out.row[out[c] == ''].tolist()
         if empty: raise VideoclfError(f"{path}: empty '{c}' in line(s) {empty[:5]}.")
+    for l, r in zip(out.label, out.row): check_class_name(l, f"{path} line {r}")
     out.attrs.update(unit=unit, source=str(path))
     return out.reset_index(drop=True)
 
@@ -99,13 +100,14 @@ def read_boris(
     point:str='frame',       # POINT events: 'frame' (one-frame interval), 'drop' or 'error'
     video_from:str='media',  # video name from the 'media' file stem or the 'observation' id
     subject:bool=False,      # label = 'subject:behavior' instead of 'behavior'
+    allow_empty:bool=False,  # accept an export without events (else an error)
 )->pd.DataFrame:             # video, start, end, label, row (file line), in seconds
     "Read a BORIS aggregated-events export into intervals (seconds)."
     if point not in ('frame', 'drop', 'error'): raise VideoclfError(f"point must be 'frame', 'drop' or 'error', not {point!r}.")
     if video_from not in ('media', 'observation'):
         raise VideoclfError(f"video_from must be 'media' or 'observation', not {video_from!r}.")
     path = Path(path)
-    df = _read_table(path)
+    df = _read_table(path, "BORIS aggregated events (Observation id,...,Behavior,Behavior type,Start (s),Stop (s),...)")
     beh, typ = _boris_col(df, path, 'Behavior', 'Behaviour'), _boris_col(df, path, 'Behavior type', 'Behaviour type')
     start, stop = _boris_col(df, path, 'Start (s)', 'Start'), _boris_col(df, path, 'Stop (s)', 'Stop')
     vcol = (_boris_col(df, path, 'Media file name', 'Media file', 'Media file path') if video_from == 'media'
@@ -116,7 +118,9 @@ def read_boris(
         media = r[vcol].split(';')[0].strip()      # BORIS joins several media files of one player with ';'
         video = Path(media.replace('\\', '/')).stem if video_from == 'media' else media
         if not video: raise VideoclfError(f"{path} line {r.row}: empty '{vcol}'; pass video_from='observation'?")
+        check_class_name(r[beh], f"{path} line {r.row}")
         label = f"{r[_boris_col(df, path, 'Subject')]}:{r[beh]}" if subject else r[beh]
+        if subject: check_class_name(label, f"{path} line {r.row}")
         try:
             s = parse_time(r[start])
             e = s if kind == 'POINT' or r[stop] in ('', 'NA') else parse_time(r[stop])
@@ -130,6 +134,7 @@ def read_boris(
             rows.append((video, s, s, label, r.row, True))
         elif kind == 'STATE': rows.append((video, s, e, label, r.row, False))
         else: raise VideoclfError(f"{path} line {r.row}: behavior type '{r[typ]}' is neither STATE nor POINT.")
+    if not rows and not allow_empty: _no_rows(path, " (every row was a POINT event, dropped by point='drop')" if len(df) else '')
     out = pd.DataFrame(rows, columns=['video', 'start', 'end', 'label', 'row', 'point'])
     out.attrs.update(unit='seconds', source=str(path))
     return out
@@ -158,13 +163,15 @@ def intervals_to_frames(
     if overlap not in ('error', 'last', 'multilabel'):
         raise VideoclfError(f"overlap must be 'error', 'last' or 'multilabel', not {overlap!r}.")
     if unit not in ('seconds', 'frames'): raise VideoclfError(f"unit must be 'seconds' or 'frames', not {unit!r}.")
-    iv = intervals.copy()
+    iv = intervals.reset_index(drop=True)
     missing = [c for c in ('video', 'start', 'end', 'label') if c not in iv.columns]
     if missing: raise VideoclfError(f"intervals lack the column(s) {missing}; expected video,start,end,label.")
     src = intervals.attrs.get('source', '')
     if 'row' not in iv.columns: iv['row'] = np.arange(len(iv)) + 1
     iv['video'], iv['label'] = iv.video.astype(str), iv.label.astype(str)
-    iv['start'], iv['end'] = iv.start.astype(float), iv.end.astype(float)
+    raw = iv[['start', 'end']].copy()
+    iv['start'], iv['end'] = pd.to_numeric(iv.start, errors='coerce'), pd.to_numeric(iv.end, errors='coerce')
+    check_class_name(background, 'background')
     frames, n_frames, frame_times = _as_dict(frames, None, 'frames'), _as_dict(n_frames, None, 'n_frames'), _as_dict(frame_times, None, 'frame_times')
     fps_of = (lambda v: fps.get(v)) if isinstance(fps, dict) else (lambda v: fps)
     known = frames or n_frames
@@ -173,6 +180,17 @@ def intervals_to_frames(
     else: videos = sorted(iv.video.unique(), key=natural_key)
 
     problems = []
+    for r in iv.itertuples():
+        try: check_class_name(r.label, _where(src, r.row))
+        except VideoclfError as e: problems.append(str(e))
+        for c in ('start', 'end'):
+            x = getattr(r, c)
+            if not np.isfinite(x): problems.append(f"{_where(src, r.row)} (video '{r.video}'): {c} {raw.at[r.Index, c]!r} is not a number.")
+            elif unit == 'frames' and (x != int(x) or x < 1):
+                problems.append(f"{_where(src, r.row)} (video '{r.video}'): {c} {x:g} is not a frame number (1, 2, …): "
+                                "frame numbers are 1-based like the frame file names (frame 0 does not exist). If they "
+                                "count from 0, add 1 to every start and end.")
+    if problems: raise VideoclfError(_report(problems, "Fix these interval rows."))
     bad = iv[iv.end < iv.start]
     problems += [f"{_where(src, r.row)} (video '{r.video}'): end {_fmt(r.end, unit)} is before start {_fmt(r.start, unit)}."
                  for r in bad.itertuples()]
@@ -232,11 +250,11 @@ def intervals_to_frames(
                 if labs[a] != labs[k] and i1[k] > i0[k]:
                     overlaps.append((v, rws[a], labs[a], rws[k], labs[k]))
             if i1[k] > i0[k]: active.append(k)
-        if overlap == 'multilabel':
-            classes = sorted(set(labs))
+        if overlap == 'multilabel':     # one spelling of a set of classes: core.join_labels
+            classes = sorted(set(labs), key=natural_key)
             hot = np.zeros((n, len(classes)), bool)
             for a, b, l in zip(i0, i1, labs): hot[a:b, classes.index(l)] = True
-            lab = np.array(['|'.join(c for c, h in zip(classes, row) if h) or background for row in hot], dtype=object)
+            lab = np.array([join_labels(c for c, h in zip(classes, row) if h) or background for row in hot], dtype=object)
         else:
             lab = np.full(n, background, dtype=object)
             for a, b, l in zip(i0, i1, labs): lab[a:b] = l      # file order: later rows win
@@ -264,15 +282,45 @@ def read_annotations(
     path,               # interval CSV or BORIS export
     unit:str='auto',    # see read_intervals (BORIS is always seconds)
     fmt:str='auto',     # 'auto', 'csv' or 'boris'
+    allow_empty:bool=False, # accept a file without intervals (else an error)
 )->pd.DataFrame:        # video, start, end, label, row
     "Read an interval file in either format."
     if fmt not in ('auto', 'csv', 'boris'): raise VideoclfError(f"fmt must be 'auto', 'csv' or 'boris', not {fmt!r}.")
     if fmt == 'auto':
         p = Path(path)
-        if not p.exists(): raise VideoclfError(f"{p} does not exist.")
-        with open(p, encoding='utf-8-sig') as f: head = f.readline().lower()
+        head = ' '.join(read_table(p).columns).lower()
         fmt = 'boris' if ('behavior type' in head or 'behaviour type' in head) else 'csv'
-    return read_boris(path) if fmt == 'boris' else read_intervals(path, unit=unit)
+    return (read_boris(path, allow_empty=allow_empty) if fmt == 'boris'
+            else read_intervals(path, unit=unit, allow_empty=allow_empty))
+
+def _keep_splits(
+    labels:pd.DataFrame,  # the new labels (no split column)
+    path:Path,            # the labels file they replace
+    splits:str,           # 'keep', 'drop', or a split for the videos without one
+)->pd.DataFrame:          # the labels with each video's old split (when there is one to keep)
+    "Carry the split of each video over from the labels file being replaced."
+    if splits == 'drop' or not path.exists(): return labels
+    try: old = read_labels(path)
+    except VideoclfError as e:
+        raise VideoclfError(f"cannot read the labels file being replaced, to keep its splits: {e}\nFix it or move it away, "
+                            "or pass splits='drop' (`--splits drop`) to write the new labels without splits.") from None
+    per = old.groupby('video', sort=False).split.unique() if 'split' in old.columns else pd.Series(dtype=object)
+    mixed = {v: sorted(s) for v, s in per.items() if len(s) > 1}
+    if mixed:
+        raise VideoclfError(f"{path} puts the frames of one video in several splits ({dict(list(mixed.items())[:5])}), "
+                            "so they cannot be kept by video. Pass splits='drop' (`--splits drop`) and split again by "
+                            "video with videoclf.splits.add_splits (`videoclf split`).")
+    where = {v: s[0] for v, s in per.items()}
+    if not where and splits == 'keep': return labels
+    new = [v for v in pd.unique(labels.video) if v not in where]
+    if new and splits == 'keep':
+        raise VideoclfError(f"{path} assigns splits by video, and make_labels keeps them, but {len(new)} video(s) of the "
+                            f"new labels have none: {new[:10]}{' …' if len(new) > 10 else ''}. Pass splits='train', "
+                            "'valid' or 'test' to put them in that split (`--splits test`), or splits='drop' to write the "
+                            "labels without splits and split again (videoclf.splits.add_splits, `videoclf split`).")
+    out = labels.assign(split=labels.video.map(where).fillna(splits if splits in SPLITS else ''))
+    out.attrs.update(labels.attrs, kept_splits=len(set(labels.video) & set(where)), new_videos=new)
+    return out
 
 def make_labels(
     project:Project,            # the project: frames in data/<video>/, labels written to data/labels.csv
@@ -282,9 +330,13 @@ def make_labels(
     overlap:str='error',        # 'error', 'last' or 'multilabel' (see intervals_to_frames)
     unit:str='auto',            # 'auto', 'seconds' or 'frames' (see read_intervals)
     fmt:str='auto',             # 'auto', 'csv' or 'boris'
-)->pd.DataFrame:                # the labels written: video, frame, label
+    splits:str='keep',          # split column of the labels.csv replaced: 'keep' (by video), 'drop', or a split for new videos
+    allow_empty:bool=False,     # accept an interval file without intervals (every frame background)
+)->pd.DataFrame:                # the labels written: video, frame, label[, split]
     "Convert an interval file into the project's per-frame `labels.csv`."
-    iv = read_annotations(intervals_path, unit=unit, fmt=fmt)
+    if splits not in ('keep', 'drop') + SPLITS:
+        raise VideoclfError(f"splits must be 'keep', 'drop' or one of {SPLITS} (where videos without a split go), not {splits!r}.")
+    iv = read_annotations(intervals_path, unit=unit, fmt=fmt, allow_empty=allow_empty)
     videos = project.videos_on_disk()
     frames, fps_d, times = {}, {}, {}
     for v in videos:
@@ -304,5 +356,6 @@ def make_labels(
                             "(videoclf.frames.extract_videos) or pass fps=.")
     labels = intervals_to_frames(iv, fps=fps_d if videos else fps, frames=frames or None, background=background,
                                  overlap=overlap, unit=iv.attrs['unit'], frame_times=times or None)
+    labels = _keep_splits(labels, project.labels_path, splits)
     write_labels(labels, project.labels_path)
     return labels

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
-from .core import (VideoclfError, did_you_mean, natural_key, read_labels, write_labels, SPLITS, Project)
+from .core import (VideoclfError, did_you_mean, natural_key, read_labels, write_labels, label_parts, SPLITS,
+                           Project)
 
 # %% auto #0
 __all__ = ['split_by_videos', 'random_video_split', 'video_folds', 'fold_labels', 'split_summary', 'add_splits']
@@ -47,11 +48,13 @@ def split_by_videos(
 def _classes_per_video(labels)->dict:
     out = {}
     for v, labs in labels.groupby(labels.video.astype(str), sort=False).label:
-        out[v] = set(l for lab in pd.unique(labs.astype(str)) for l in lab.split('|'))
+        out[v] = {c for lab in pd.unique(labs.astype(str)) for c in label_parts(lab)}
     return out
 
 def _split_sizes(n, fractions):
-    f = np.asarray(fractions, float)
+    try: f = np.asarray(fractions, float)
+    except (TypeError, ValueError):
+        raise VideoclfError(f"fractions must be numbers (train, valid, test), not {fractions!r}.") from None
     if f.shape == (2,): f = np.array([f[0], 0.0, f[1]])   # (train, test)
     if f.shape != (3,) or (f < 0).any() or f.sum() <= 0:
         raise VideoclfError(f"fractions must be three non-negative numbers (train, valid, test), not {fractions!r}.")
@@ -143,7 +146,7 @@ def split_summary(
 )->pd.DataFrame:          # one row per split: videos, frames, then frames per class
     "Videos, frames and frames per class in each split."
     if 'split' not in labels.columns: raise VideoclfError("the labels have no 'split' column; use add_splits first.")
-    lab = labels.assign(label=labels.label.astype(str).str.split('|')).explode('label')
+    lab = labels.assign(label=labels.label.map(label_parts)).explode('label').dropna(subset=['label'])
     counts = pd.crosstab(lab.split, lab.label)
     base = labels.groupby('split').agg(videos=('video', 'nunique'), frames=('frame', 'size'))
     out = base.join(counts).reindex([s for s in SPLITS if s in base.index])

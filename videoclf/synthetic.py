@@ -151,7 +151,8 @@ def synthetic_project(
     summary = extract_videos(prj, progress=progress)
     if (summary.status == 'failed').any():
         raise VideoclfError(f"extracting the synthetic videos failed: {summary[summary.status == 'failed'].error.tolist()}")
-    make_labels(prj, prj.videos/'intervals.csv', background=KINDS[kind]['background'])
+    make_labels(prj, prj.videos/'intervals.csv', background=KINDS[kind]['background'],
+                splits='drop' if splits else 'keep')        # with splits=True the splits are chosen again below
     if splits:
         from videoclf.splits import add_splits
         names = [f'synth_{v:02d}' for v in range(n_videos)]
