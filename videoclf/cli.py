@@ -4,14 +4,14 @@
 
 # %% ../nbs/19_cli.ipynb #c002
 from __future__ import annotations
-import os, sys, json
+import os, re, sys, json, warnings
 from pathlib import Path
 from fastcore.script import anno_parser, store_true
-from .core import Project, VideoclfError, did_you_mean
+from .core import Project, VideoclfError, did_you_mean, read_text
 
 # %% auto #0
-__all__ = ['COMMANDS', 'command', 'main', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd', 'train_cmd',
-           'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd']
+__all__ = ['COMMANDS', 'command', 'main', 'LogStream', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd',
+           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd']
 
 # %% ../nbs/19_cli.ipynb #c005
 COMMANDS = {}
@@ -38,15 +38,70 @@ def main(argv:list|None=None)->int:
     func = COMMANDS[name]
     args = vars(anno_parser(func, prog=f'videoclf {name}').parse_args(rest))
     args.pop('pdb', None); args.pop('xtra', None)
-    try: func(**args)
-    except VideoclfError as e:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (s if _isatty(s) else LogStream(s) for s in saved)   # a log file gets plain lines
+    try:
+        with warnings.catch_warnings():      # a warning is one line too, named for the command
+            warnings.showwarning = lambda msg, *a, **k: print(f"videoclf {name}: warning: {msg}", file=sys.stderr)
+            func(**args)
+    except (VideoclfError, OSError) as e:    # OSError: a file the system cannot read or write, named in the message
         print(f"videoclf {name}: error: {e}", file=sys.stderr); return 2
+    finally:
+        for s in (sys.stdout, sys.stderr):
+            if isinstance(s, LogStream): s.finish()
+        sys.stdout, sys.stderr = saved
     return 0
+
+# %% ../nbs/19_cli.ipynb #fa02
+_ESCAPE = re.compile(r'\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])')   # CSI, OSC, 2-byte codes
+_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f]')
+
+def _isatty(stream)->bool:
+    try: return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError): return False
+
+class LogStream:
+    "A text stream for a log file: lines redrawn with \\r or \\b keep their last state; escape codes are dropped."
+    def __init__(self, stream): self.stream, self.line, self.cr = stream, '', False
+
+    def write(self, text:str)->int:
+        for part in re.split(r'(\r|\n|\x08)', _ESCAPE.sub('', str(text))):
+            if part == '\n': self.stream.write(self.line + '\n'); self.line, self.cr = '', False
+            elif part == '\r': self.cr = True                      # the next text redraws the line
+            elif part == '\x08': self.line = self.line[:-1]
+            elif part:
+                if self.cr: self.line, self.cr = '', False
+                self.line += _CONTROL.sub('', part)
+        return len(text)
+
+    def writelines(self, lines):
+        for l in lines: self.write(l)
+    def flush(self): self.stream.flush()      # a partial line waits: it may still be redrawn
+    def finish(self):
+        "Write a last unfinished line, if it holds any text."
+        if self.line.strip(): self.stream.write(self.line + '\n')
+        self.line, self.cr = '', False
+        self.stream.flush()
+    def isatty(self)->bool: return False
+    def __getattr__(self, name): return getattr(self.stream, name)   # encoding, fileno, ...
 
 # %% ../nbs/19_cli.ipynb #c007
 def _list(s:str|None)->list|None:
     "Comma-separated CLI value -> list (None stays None)."
     return [x.strip() for x in s.split(',') if x.strip()] if s else None
+
+def _numbers(s:str, option:str)->tuple:
+    "Comma-separated numbers of an option, or a VideoclfError naming the option."
+    try: return tuple(float(x) for x in _list(s) or [])
+    except ValueError: raise VideoclfError(f"{option} {s!r} must be comma-separated numbers, e.g. {option} 0.6,0.2,0.2.") from None
+
+def _size(s:str|None)->tuple|None:
+    "`--size WIDTHxHEIGHT` as (height, width), the order of the API."
+    if not s: return None
+    m = re.fullmatch(r'\s*(\d+)\s*[xX×]\s*(\d+)\s*', s)
+    if not m or min(int(m[1]), int(m[2])) < 1:
+        raise VideoclfError(f"--size {s!r} is not WIDTHxHEIGHT in pixels, e.g. --size 320x240.")
+    return int(m[2]), int(m[1])
 
 @command('synth')
 def synth_cmd(root:str='.',        # project folder to create the synthetic dataset in
@@ -70,14 +125,15 @@ def extract_cmd(videos:str=None,    # video files or folder (default: <root>/vid
                 overwrite:store_true=False, # re-extract videos that are already done
                ):
     "Extract JPEG frames from video files into data/<video>/."
-    from videoclf.frames import extract_videos
-    wh = tuple(int(v) for v in size.lower().split('x')) if size else None
-    paths = None
-    if videos:
-        p = Path(videos)
-        paths = sorted(q for q in p.iterdir() if q.is_file()) if p.is_dir() else [Path(v) for v in _list(videos)]
-    summary = extract_videos(Project(root), videos=paths, fps=fps, size=wh, quality=quality,
+    from videoclf.frames import extract_videos, VIDEO_EXTS
+    hw = _size(size)
+    src = None
+    if videos: src = Path(videos) if Path(videos).is_dir() else [Path(v) for v in _list(videos)]
+    summary = extract_videos(Project(root), videos=src, fps=fps, size=hw, quality=quality,
                              grayscale=grayscale, overwrite=overwrite)
+    skipped = summary.attrs.get('skipped') or []
+    if skipped: print(f"skipped {len(skipped)} entries that are not video files ({' '.join(VIDEO_EXTS)}): "
+                      f"{', '.join(skipped[:10])}{' …' if len(skipped) > 10 else ''}")
     print(summary.to_string(index=False))
     if (summary.status == 'failed').any(): raise VideoclfError(f"{(summary.status == 'failed').sum()} video(s) failed; see the table above.")
 
@@ -88,11 +144,15 @@ def labels_cmd(intervals:str,         # interval annotations (video,start,end,la
                background:str='background', # label for frames outside every interval
                overlap:str='error',   # overlapping intervals: 'error', 'last' or 'multilabel'
                unit:str='auto',       # start/end unit: 'auto', 'seconds' or 'frames'
+               splits:str='keep',     # split column of the labels.csv replaced: 'keep' (by video), 'drop', or train/valid/test for new videos
+               allow_empty:store_true=False, # accept an interval file without intervals (every frame background)
               ):
     "Convert interval annotations into a per-frame data/labels.csv."
     from videoclf.labels import make_labels
-    df = make_labels(Project(root), intervals, fps=fps, background=background, overlap=overlap, unit=unit)
-    print(f"wrote {Project(root).labels_path}: {len(df)} frames\n{df.label.value_counts().to_string()}")
+    df = make_labels(Project(root), intervals, fps=fps, background=background, overlap=overlap, unit=unit,
+                     splits=splits, allow_empty=allow_empty)
+    kept = f"; kept the split of {df.attrs['kept_splits']} video(s)" if 'kept_splits' in df.attrs else ''
+    print(f"wrote {Project(root).labels_path}: {len(df)} frames{kept}\n{df.label.value_counts().to_string()}")
 
 @command('check')
 def check_cmd(root:str='.'): # project folder
@@ -114,23 +174,43 @@ def split_cmd(root:str='.',          # project folder
     "Add a train/valid/test split column to labels.csv, by video."
     from videoclf.splits import add_splits
     explicit = any([train, valid, test])
-    df = add_splits(Project(root), train=_list(train), valid=_list(valid), test=_list(test),
-                    fractions=None if explicit else tuple(float(f) for f in fractions.split(',')), seed=seed,
+    fr = None if explicit else _numbers(fractions, '--fractions')
+    df = add_splits(Project(root), train=_list(train), valid=_list(valid), test=_list(test), fractions=fr, seed=seed,
                     rest=rest)
     print(df.groupby(['split', 'video']).size().rename('frames').reset_index().to_string(index=False))
 
 # %% ../nbs/19_cli.ipynb #c009
+_YAML_FLOAT = re.compile(r'''^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$''', re.X)
+
+def _yaml_loader():
+    "PyYAML's safe loader, reading numbers as YAML 1.2 does: `1e-3` is a float, not the text '1e-3'."
+    import yaml
+    class Loader(yaml.SafeLoader): pass
+    Loader.add_implicit_resolver('tag:yaml.org,2002:float', _YAML_FLOAT, list('-+0123456789.'))
+    return Loader
+
 def _read_experiments(path:str)->list:
     "Experiments from a JSON or YAML file (one dict or a list of dicts)."
     p = Path(path)
     if not p.exists(): raise VideoclfError(f"experiment file {p} does not exist.")
-    text = p.read_text(encoding='utf-8')
+    text = read_text(p)
     if p.suffix.lower() in ('.yml', '.yaml'):
         import yaml
-        data = yaml.safe_load(text)
+        try: data = yaml.load(text, Loader=_yaml_loader())
+        except yaml.YAMLError as e:
+            m = getattr(e, 'problem_mark', None)
+            where = f" line {m.line + 1}, column {m.column + 1}" if m else ''
+            what = ', '.join(x for x in (getattr(e, 'context', None), getattr(e, 'problem', None)) if x) or str(e)
+            raise VideoclfError(f"{p}{where}: not valid YAML ({what}). Check the indentation there and that a space "
+                                "follows each ':'.") from None
     else:
         try: data = json.loads(text)
-        except json.JSONDecodeError as e: raise VideoclfError(f"{p} is not valid JSON: {e}") from e
+        except json.JSONDecodeError as e:
+            raise VideoclfError(f"{p} line {e.lineno}, column {e.colno}: not valid JSON ({e.msg}).") from None
     data = data if isinstance(data, list) else [data]
     if not all(isinstance(d, dict) for d in data):
         raise VideoclfError(f"{p} must hold an experiment dictionary or a list of them.")
@@ -142,8 +222,9 @@ def train_cmd(experiment:str,        # experiment dictionary as a .json or .yaml
               overwrite:store_true=False, # retrain a model_id that already finished
              ):
     "Train the experiment(s) in a JSON/YAML file; writes models/<model_id>/."
+    exps = _read_experiments(experiment)          # a typo is reported before TensorFlow loads
     from videoclf.training import train
-    for exp in _read_experiments(experiment):
+    for exp in exps:
         res = train(exp, Project(root), overwrite=overwrite)
         print(f"model {res['model_id']}: test accuracy {res['fit_test_acc']:.3f}, "
               f"macro-F1 {res.get('test_macro_f1', float('nan')):.3f} -> {Project(root).model_dir(res['model_id'])}")
@@ -161,11 +242,11 @@ def grid_cmd(ranges:str=None,          # parameter ranges (.json/.yaml: one bloc
              retry_failed:store_true=False, # run experiments that failed before again
             ):
     "Add a grid of experiments to experiments.csv (optional) and train every unfinished one."
+    blocks = _read_experiments(ranges) if ranges else None
     from videoclf.grid import grid_experiments, random_experiments, save_experiments, run_grid, experiments_path
     from videoclf.analysis import load_results, leaderboard
     prj = Project(root)
     if ranges:
-        blocks = _read_experiments(ranges)
         new = (random_experiments(blocks, n_random, seed=seed, project=prj) if n_random
                else grid_experiments(blocks, project=prj))
         save_experiments(new, prj)
@@ -190,20 +271,34 @@ def analyze_cmd(root:str='.',          # project folder
     files = analyze(Project(root), out=out, metric=metric, model_id=model_id, split=split)
     print('\n'.join(f"{k:<24} {v}" for k, v in files.items()))
 
+def _prediction_fps(fps:str):
+    "`--fps` of predict: 'model', 'all' (None) or a positive number."
+    if fps in ('model', 'all'): return None if fps == 'all' else fps
+    try: rate = float(fps)
+    except ValueError: rate = float('nan')
+    if not rate > 0: raise VideoclfError(f"--fps {fps!r} must be 'model', 'all' or a frame rate in frames per second, e.g. 10.")
+    return rate
+
+def _prediction_out(out:str|None, prj:Project, model_id)->Path:
+    "The CSV file predict writes: `--out` itself, or a dated file in the folder `--out` names (default the model's)."
+    import time
+    name = f"predictions_{time.strftime('%Y%m%d_%H%M%S')}.csv"
+    if not out: return prj.model_dir(model_id)/name
+    p = Path(out)
+    return p/name if p.is_dir() or str(out).endswith(('/', os.sep)) else p
+
 @command('predict')
 def predict_cmd(model_id:str,          # the trained model (models/<model_id>/)
                 inputs:str=None,       # comma-separated video files, folders of videos or frame folders (default: the project's frames)
                 root:str='.',          # project folder the model was trained in
-                out:str=None,          # CSV to write (default models/<model_id>/predictions_<date>.csv)
+                out:str=None,          # CSV file to write, or a folder for predictions_<date>.csv (default models/<model_id>/)
                 fps:str='model',       # videos: 'model' (training rate), 'all' (every frame) or a number
                 batch_size:int=32,     # frames / windows per batch
                ):
     "Frame predictions of a trained model for new videos or frame folders, written to a CSV."
-    import time
-    from videoclf.predict import predict
     prj = Project(root)
-    rate = None if fps == 'all' else (fps if fps == 'model' else float(fps))
-    out = Path(out) if out else prj.model_dir(model_id)/f"predictions_{time.strftime('%Y%m%d_%H%M%S')}.csv"
+    rate, out = _prediction_fps(fps), _prediction_out(out, prj, model_id)
+    from videoclf.predict import predict
     df = predict(prj, model_id, inputs=_list(inputs), out=out, fps=rate, batch_size=batch_size)
     print(f"wrote {out}: {len(df)} frames of {df.video.nunique()} video(s)\n"
           f"{df.prediction.value_counts().to_string()}")
