@@ -1,0 +1,148 @@
+"""The documentation website, built as `make site` builds it and read in a real browser.
+
+Builds the site into a temporary folder (tools/build_site.py: no notebook execution), opens it from
+file:// in the system's Chromium (Debian package `chromium`, driven by Playwright; no browser is ever
+downloaded) and reads it as a newcomer would: the home page, the training chapter and its figures, an
+API page, the search box, then every page reachable from the home page with its links and pictures.
+Screenshots go to tests/out/site/ (or $VIDEOCLF_TEST_OUT/site/).
+"""
+import os, shutil, subprocess, sys, time
+from pathlib import Path
+from urllib.parse import urldefrag, unquote, urlsplit
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(os.environ.get('VIDEOCLF_TEST_OUT', ROOT/'tests'/'out'))/'site'
+
+def chromium()->str|None:
+    "The system Chromium: $VIDEOCLF_CHROMIUM, else `chromium` / `chromium-browser` on the PATH."
+    for c in (os.environ.get('VIDEOCLF_CHROMIUM'), shutil.which('chromium'), shutil.which('chromium-browser'), '/usr/bin/chromium'):
+        if c and Path(c).exists(): return c
+    return None
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    "A fresh build of the site (the build's own link check must pass: it exits non-zero otherwise)."
+    out = tmp_path_factory.mktemp('site')/'_site'
+    t0 = time.time()
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'build_site.py'), '--out', str(out)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f'the site build failed:\n{r.stdout}\n{r.stderr[-5000:]}'
+    assert 'built' in r.stdout and (out/'index.html').exists()
+    print(f'site built in {time.time() - t0:.1f} s: {r.stdout.strip()}')
+    return out
+
+@pytest.fixture(scope='module')
+def browser():
+    exe = chromium()
+    if exe is None:
+        msg = 'no system Chromium: install the Debian package `chromium` (make system-packages does it as root)'
+        if os.environ.get('CI'): pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe)
+        yield b
+        b.close()
+
+@pytest.fixture
+def page(browser):
+    OUT.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
+    pg = ctx.new_page()
+    pg.failed = []     # requests that did not load (a missing stylesheet, script or picture)
+    pg.on('requestfailed', lambda req: pg.failed.append(req.url))
+    yield pg
+    ctx.close()
+
+def url(site:Path, rel:str)->str: return (site/rel).as_uri()
+
+def images_loaded(pg)->list:
+    "naturalWidth of every picture in the page's article (0: it did not load)."
+    pg.wait_for_load_state('load')
+    return pg.eval_on_selector_all('article img', 'imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)')
+
+def test_home(site, page):
+    page.goto(url(site, 'index.html'))
+    assert 'videoclf' in page.title()
+    nav = page.eval_on_selector_all('.navbar-header-items a.nav-link', 'as => as.map(a => a.textContent.trim())')
+    for section in ('Get started on your own data', 'Chapters', 'Helper notebooks', 'API reference', 'Benchmarks'):
+        assert section in nav, nav
+    # the README's pipeline table links every chapter in order
+    chapters = page.eval_on_selector_all('article table a[href*="chapters/"]', 'as => as.map(a => a.getAttribute("href"))')
+    assert chapters[:2] == ['chapters/00_core.html', 'chapters/01_synthetic.html'], chapters
+    assert 'chapters/13_training.html' in chapters
+    page.screenshot(path=OUT/'home.png')
+    assert not page.failed, page.failed
+
+def test_training_chapter(site, page):
+    page.goto(url(site, 'chapters/13_training.html'))
+    assert page.title().startswith('Training')
+    widths = images_loaded(page)
+    assert widths and all(w > 0 for w in widths), f'figures that did not load: {widths}'
+    text = page.inner_text('article')
+    assert '<Figure size' not in text and '\x1b[' not in text
+    assert page.locator('article dl.py.function').count() >= 5          # the exported functions, documented in place
+    assert page.locator('article div.cell_output').count() >= 5          # code cells show their outputs
+    assert page.get_by_role('link', name='API reference').first.is_visible()
+    page.screenshot(path=OUT/'chapter_13_training.png', full_page=True)
+    assert not page.failed, page.failed
+
+def test_api_page(site, page):
+    page.goto(url(site, 'api/training.html'))
+    train = page.locator('dl.py.function:has(dt[id="videoclf.training.train"])')
+    assert train.count() == 1
+    sig, body = train.locator(':scope > dt').inner_text(), train.locator(':scope > dd').inner_text()
+    assert 'experiment' in sig and 'overwrite' in sig and 'False' in sig      # signature with defaults
+    assert 'experiment dictionary' in body and 'returns' in body              # the docments table and the return
+    page.screenshot(path=OUT/'api_training.png')
+    assert not page.failed, page.failed
+
+def test_search(site, page):
+    page.goto(url(site, 'index.html'))
+    page.keyboard.press('Control+k')
+    box = page.locator('input[name="q"]:visible').first
+    box.fill('cross_validate')
+    box.press('Enter')
+    page.wait_for_url('**/search.html?q=*')
+    hits = page.locator('#search-results ul.search li')
+    hits.first.wait_for(timeout=15000)
+    assert hits.count() >= 1
+    assert 'cross_validate' in page.inner_text('#search-results')
+    page.screenshot(path=OUT/'search.png')
+
+def test_get_started(site, page):
+    page.goto(url(site, 'tutorials/get_started.html'))
+    console = page.locator('article div.highlight-console').all_inner_texts()
+    commands = [l for block in console for l in block.splitlines() if l.startswith('$ videoclf')]
+    assert [c.split()[2] for c in commands] == ['extract', 'labels', 'check', 'split', 'train', 'predict', 'analyze']
+    text = '\n'.join(console)
+    assert 'test accuracy' in text and 'wrote my_project/predictions/session_2.csv' in text
+    assert 'I0000' not in text and 'absl::' not in text                     # TensorFlow's start-up log is not shown
+    page.screenshot(path=OUT/'get_started.png', full_page=True)
+
+def test_every_page_and_link(site, page):
+    "Crawl from the home page: every page loads its resources and pictures; every internal link and anchor resolves."
+    root = site.resolve()
+    todo, seen, ids, links, broken = [site/'index.html'], set(), {}, [], []
+    while todo:
+        p = todo.pop()
+        if p in seen: continue
+        seen.add(p)
+        page.goto(p.as_uri())
+        ids[p] = set(page.eval_on_selector_all('[id], a[name]', 'es => es.map(e => e.id || e.getAttribute("name"))'))
+        if any(w == 0 for w in images_loaded(page)): broken.append(f'{p.relative_to(root)}: a picture did not load')
+        for href in page.eval_on_selector_all('a[href]', 'as => as.map(a => a.href)'):
+            u = urlsplit(href)
+            if u.scheme != 'file': continue
+            target, frag = urldefrag(href)
+            t = Path(unquote(urlsplit(target).path))
+            links.append((p, href, t, unquote(frag)))
+            if t.suffix == '.html' and t.exists() and t.resolve().is_relative_to(root): todo.append(t)
+    for p, href, t, frag in links:
+        where = p.relative_to(root)
+        if not t.exists() or not t.resolve().is_relative_to(root): broken.append(f'{where}: {href} (no such page)')
+        elif frag and t in ids and frag not in ids[t]: broken.append(f'{where}: {href} (no such anchor)')
+    assert len(seen) >= 40, f'only {len(seen)} pages reachable from the home page'
+    assert not broken, '\n'.join(sorted(set(broken)))
+    assert not page.failed, page.failed
