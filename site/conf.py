@@ -27,6 +27,7 @@ myst_heading_anchors = 3
 suppress_warnings = ['myst.header', 'mystnb.unknown_mime_type']
 python_maximum_signature_line_length = 88
 add_module_names = False
+highlight_language = 'none'        # a fenced block without a language (a folder tree, a table) stays plain
 toc_object_entries_show_parents = 'hide'
 
 html_theme = 'pydata_sphinx_theme'
