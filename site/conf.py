@@ -4,8 +4,8 @@ from configparser import ConfigParser
 from pathlib import Path
 
 _cfg = ConfigParser(delimiters=['='])
-_cfg.read(Path(__file__).resolve().parent.parent/'settings.ini', encoding='utf-8')   # found when built from the staging folder
-_cfg.read(Path(__file__).resolve().parents[2]/'settings.ini', encoding='utf-8') if not _cfg.has_option('DEFAULT', 'lib_name') else None
+_here = Path(__file__).resolve().parent          # site/, or the build's staging folder inside the repository
+_cfg.read(next(d/'settings.ini' for d in (_here, *_here.parents) if (d/'settings.ini').exists()), encoding='utf-8')
 _s = _cfg['DEFAULT']
 
 project = _s.get('title', _s.get('lib_name', 'videoclf'))
