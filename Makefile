@@ -1,14 +1,17 @@
 # Two commands are the whole set-up on a fresh machine with Python >= 3.10:
 #   make demo   installs videoclf into .venv and runs the demo (synthetic videos -> trained model)
 #   make test   installs videoclf with its dev tools into .venv and runs every test
+#   make site   builds the documentation website into _site/ (open _site/index.html)
 # On a GPU VM:
 #   make install-gpu   adds TensorFlow's CUDA libraries (the [gpu] extra) to .venv and runs `videoclf doctor`
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
+# Debian packages the tests need (chromium: the browser test of the website); add more here (e.g. ffmpeg)
+SYSTEM_PACKAGES ?= chromium
 
-.PHONY: install install-gpu demo test check bench bench-smoke docs
+.PHONY: install install-gpu system-packages demo test check bench bench-smoke docs site
 
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +26,10 @@ install-gpu: install
 	$(BIN)/python -m pip install -q -e ".[dev,gpu]"
 	$(BIN)/videoclf doctor
 
+# apt-get installs the missing ones when run as root (CI); otherwise it says what to install
+system-packages:
+	@bash tools/system_packages.sh $(SYSTEM_PACKAGES)
+
 demo: install
 	$(BIN)/videoclf demo
 
@@ -30,7 +37,7 @@ demo: install
 check: install
 	PATH="$(abspath $(BIN)):$$PATH" bash tools/check_sync.sh
 
-test: install
+test: install system-packages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 tests
 
 bench: install
@@ -44,3 +51,7 @@ docs: install
 	$(BIN)/python tools/execute_nbs.py nbs/[0-9]*.ipynb nbs/index.ipynb --flags slow
 	$(BIN)/nbdev_clean
 	$(BIN)/python tools/make_readme.py
+
+# the documentation website from the notebooks as saved (no execution) into _site/; fails on a broken link
+site: install
+	$(BIN)/python tools/build_site.py
