@@ -570,7 +570,9 @@ def _check_out_dir(out:Path, e:dict, overwrite:bool, notice=print)->dict|None:
         notice(f"discarding the interrupted run in {out} ({why}): training starts over")
         _clear_dir(out)
     elif out.exists() and overwrite: _clear_dir(out)
-    elif (out/'tensorboard').exists(): _remove(out/'tensorboard')   # curves of a run killed before its first checkpoint
+    elif (out/'params.json').exists():
+        notice(f"an earlier run in {out} stopped before its first checkpoint: training starts from the beginning")
+        _clear_dir(out)
     return None
 
 def _fresh_state()->dict:
