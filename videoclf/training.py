@@ -319,12 +319,12 @@ def _save_arrays(path:Path, arrays:dict):
 def _load_arrays(path:Path)->dict:
     "Every array of an .npz (each read in full, so damage shows here), or _Unreadable."
     try:
-        with np.load(path, allow_pickle=False) as z: return {k: np.asarray(z[k]) for k in z.files}
+        with open(path, 'rb') as f, np.load(f, allow_pickle=False) as z: return {k: np.asarray(z[k]) for k in z.files}
     except Exception as err: raise _Unreadable(f"{path.name}: {type(err).__name__}: {err}") from None
 
 def _arrays_of(variables, prefix:str)->dict:
     "Variables by position (the model's structure fixes the order; names carry process-wide counters)."
-    return {f'{prefix}/{i}': np.asarray(v) for i, v in enumerate(variables)}
+    return {f'{prefix}/{i}': v.numpy() for i, v in enumerate(variables)}
 
 def _check_fits(variables, arrays:dict, prefix:str, name:str):
     saved = [k for k in arrays if k.startswith(prefix + '/')]
@@ -386,7 +386,8 @@ class _Checkpoints:
             self.kept, self.resume_arrays = checkpoints[:i + 1], arrays
             self._write_progress()
             return json.loads(json.dumps(c['state']))
-        if checkpoints: self.notice(f"no readable checkpoint in {self.dir}: training starts over")
+        self.notice(f"no readable checkpoint in {self.dir}: training starts over" if checkpoints else
+                    f"the interrupted run in {self.out} stopped before its first checkpoint: training starts from the beginning")
         self.kept = []; self._write_progress()
         return None
 
@@ -491,8 +492,8 @@ def _device()->str:
         d = tf.config.experimental.get_device_details(gpus[0])
         return f"GPU: {d.get('device_name', gpus[0].name)}" + (f" (x{len(gpus)})" if len(gpus) > 1 else '')
     name = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in open('/proc/cpuinfo'):
+    with contextlib.suppress(OSError), open('/proc/cpuinfo') as f:
+        for line in f:
             if line.startswith('model name'): name = line.split(':', 1)[1].strip(); break
     return f"CPU: {name} ({os.cpu_count()} cores)"
 
@@ -570,9 +571,6 @@ def _check_out_dir(out:Path, e:dict, overwrite:bool, notice=print)->dict|None:
         notice(f"discarding the interrupted run in {out} ({why}): training starts over")
         _clear_dir(out)
     elif out.exists() and overwrite: _clear_dir(out)
-    elif (out/'params.json').exists():
-        notice(f"an earlier run in {out} stopped before its first checkpoint: training starts from the beginning")
-        _clear_dir(out)
     return None
 
 def _fresh_state()->dict:
@@ -591,7 +589,10 @@ def train(
     e = resolve_model_id(validate_experiment(experiment))
     out = project.model_dir(e['model_id'])
     with claimed(out):   # one writer per model folder (a grid worker's own claim is reused)
-        return _train_claimed(e, project, out, overwrite, callbacks)
+        try: return _train_claimed(e, project, out, overwrite, callbacks)
+        except VideoclfError:   # a mistake to fix, not an interruption: nothing to resume unless epochs were done
+            if not list((out/'_checkpoints').glob('epoch-*.npz')): (out/'_progress.json').unlink(missing_ok=True)
+            raise
 
 def _train_claimed(e, project, out, overwrite, callbacks):
     import tensorflow as tf
@@ -603,6 +604,9 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     out.mkdir(parents=True, exist_ok=True)
     log = _logger(out/'train.log', e['verbose'])
     for m in said: _notice(log, m)
+    experiment = json.loads(json.dumps(e, default=str))
+    started = lambda: save_json(out/'_progress.json', dict(experiment=experiment, fingerprint=None, checkpoints=[]))
+    if progress is None: started()   # from here on a kill leaves an interrupted run (resumable from its first checkpoint)
     save_json(out/'params.json', e)
     keras.utils.set_random_seed(e['seed'])
     on_gpu = bool(tf.config.list_physical_devices('GPU'))
@@ -613,10 +617,10 @@ def _train_claimed(e, project, out, overwrite, callbacks):
         data = experiment_data(e, project)
         for m in data.notices: log.warning(m)
         fingerprint = _fingerprint(project, data)
-        if progress is not None and progress.get('fingerprint') != fingerprint:
+        if progress is not None and progress['checkpoints'] and progress.get('fingerprint') != fingerprint:
             _notice(log, f"the data changed since the interrupted run in {out} (labels, splits, frames or the per-frame "
                          "cache): training starts over")
-            _clear_training_state(out); _remove(out/'tensorboard'); progress = None
+            _clear_training_state(out); _remove(out/'tensorboard'); progress = None; started()
         classes = list(data.label_map.classes)
         data.label_map.save(out/'label_map.json')
         log.info(f"classes {classes}; windows train/valid/test: " + '/'.join(str(len(data.samples[s])) for s in ('train', 'valid', 'test')))
@@ -635,8 +639,7 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     ds_train = WindowDataset(data.store, data.windows, train_ids, train_y, batch_size=e['batch_size'], shuffle=True,
                              seed=e['seed'], augment=aug)
     ds_valid = WindowDataset(data.store, data.windows, data.samples['valid'], data.y['valid'], batch_size=e['batch_size'])
-    ckpt = _Checkpoints(out, dict(experiment=json.loads(json.dumps(e, default=str)), fingerprint=fingerprint),
-                        lambda m: _notice(log, m))
+    ckpt = _Checkpoints(out, dict(experiment=experiment, fingerprint=fingerprint), lambda m: _notice(log, m))
     state = ckpt.resume(model, progress['checkpoints']) if progress else None
     if state is not None:
         ds_train.load_state(state['dataset'])
