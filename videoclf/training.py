@@ -603,6 +603,7 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     progress = _check_out_dir(out, e, overwrite, said.append)
     out.mkdir(parents=True, exist_ok=True)
     log = _logger(out/'train.log', e['verbose'])
+    log.info(f"model {e['model_id']}: {e['architecture']} -> {out}")
     for m in said: _notice(log, m)
     experiment = json.loads(json.dumps(e, default=str))
     started = lambda: save_json(out/'_progress.json', dict(experiment=experiment, fingerprint=None, checkpoints=[]))
