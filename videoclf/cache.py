@@ -13,8 +13,9 @@ from tqdm.auto import tqdm
 from .core import VideoclfError, Project, save_json, load_json, save_npy, list_frames
 
 # %% auto #0
-__all__ = ['DECODER', 'PerFrameStore', 'frame_signature', 'frame_cache', 'jpeg_scale', 'frame_loader', 'feature_backbone',
-           'graph_inference', 'extract_features']
+__all__ = ['ORPHAN_AGE_S', 'DECODER', 'PerFrameStore', 'frame_signature', 'file_checksum', 'cache_file_record',
+           'cache_file_problem', 'frame_cache', 'jpeg_scale', 'frame_loader', 'feature_backbone', 'graph_inference',
+           'extract_features']
 
 # %% ../nbs/09_cache.ipynb #c005
 class PerFrameStore:
@@ -24,13 +25,24 @@ class PerFrameStore:
                  videos:list,  # videos in storage order
                  key:str=''):  # cache key
         self.path, self.videos, self.key = Path(path), list(videos), key
-        self.arrays = {v: np.load(self.path/f'{v}.npy', mmap_mode='r') for v in self.videos}
+        self.arrays = {v: self._open(self.path/f'{v}.npy') for v in self.videos}
         self.n_frames = [len(self.arrays[v]) for v in self.videos]
         self.offsets = np.concatenate([[0], np.cumsum(self.n_frames)[:-1]]).astype(np.int64)
         shapes = {a.shape[1:] for a in self.arrays.values()}
         if len(shapes) > 1: raise VideoclfError(f"cache {self.path} mixes per-frame shapes {shapes}; delete it.")
         self.shape_per_frame = shapes.pop() if shapes else ()
         self.dtype = self.arrays[self.videos[0]].dtype if self.videos else np.float32
+
+    @staticmethod
+    def _open(p:Path)->np.ndarray:
+        "A cache file memory-mapped, or a VideoclfError that names it."
+        try: a = np.load(p, mmap_mode='r', allow_pickle=False)
+        except FileNotFoundError: raise VideoclfError(f"cache file {p} is missing; re-run to recompute it.") from None
+        except (ValueError, OSError, EOFError) as err:
+            raise VideoclfError(f"cache file {p} is damaged ({err}); delete it and re-run: it is recomputed.") from None
+        if not isinstance(a, np.ndarray) or a.ndim < 1:
+            raise VideoclfError(f"cache file {p} does not hold per-frame rows; delete it and re-run: it is recomputed.")
+        return a
 
     def __len__(self): return int(sum(self.n_frames))
     def __repr__(self): return f"PerFrameStore({self.path.name}, {len(self.videos)} videos, {len(self)} frames, {self.shape_per_frame})"
@@ -51,6 +63,11 @@ class PerFrameStore:
         return self.gather(np.arange(len(self)))
 
 # %% ../nbs/09_cache.ipynb #c007
+import time, warnings
+
+ORPHAN_AGE_S = 600     # a temp file not written to for this long lost its writer
+_BLOCK, _N_BLOCKS = 1 << 16, 8
+
 def frame_signature(project:Project, video:str)->dict:
     "Names, sizes and mtimes of a video's frames (what the cache depends on)."
     d = project.frame_dir(video)
@@ -59,13 +76,82 @@ def frame_signature(project:Project, video:str)->dict:
     st = [os.stat(d/n) for n in names]
     return dict(names=names, sizes=[s.st_size for s in st], mtimes=[s.st_mtime_ns for s in st])
 
+def file_checksum(
+    path,     # a file
+)->str:       # 'b2:<hex>' of its size and of evenly spaced blocks (the whole file when small)
+    "A cheap checksum: the size plus up to 8 blocks of 64 KiB spread over the file (first and last included)."
+    size = os.path.getsize(path)
+    h = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, 'rb') as f:
+        if size <= _BLOCK * _N_BLOCKS: h.update(f.read())
+        else:
+            for off in np.linspace(0, size - _BLOCK, _N_BLOCKS).astype(np.int64):
+                f.seek(int(off)); h.update(f.read(_BLOCK))
+    return 'b2:' + h.hexdigest()
+
+def cache_file_record(
+    path,     # a per-frame .npy file
+)->dict:      # size, shape, dtype, checksum
+    "What the manifest remembers of a cache file, to recognise it later."
+    a = np.load(path, mmap_mode='r', allow_pickle=False)
+    return dict(size=os.path.getsize(path), shape=list(a.shape), dtype=str(a.dtype), checksum=file_checksum(path))
+
+def cache_file_problem(
+    path,           # a per-frame .npy file
+    record:dict,    # its manifest record (cache_file_record), or None
+    n_frames:int,   # frames the video has
+)->str|None:        # what is wrong with it, or None
+    "Why a cache file cannot be trusted (missing record, size, header, frame count or checksum), or None."
+    if not record: return 'has no size and checksum in the manifest (written by an older videoclf, or the manifest was lost)'
+    try: size = os.path.getsize(path)
+    except OSError as err: return f'cannot be read ({err})'
+    if size != record['size']: return f"is {size} bytes, the manifest says {record['size']} (truncated or overwritten)"
+    try: a = np.load(path, mmap_mode='r', allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err: return f'has a damaged header ({err})'
+    if [*a.shape] != record['shape'] or str(a.dtype) != record['dtype']:
+        return f"holds {a.dtype}{list(a.shape)}, the manifest says {record['dtype']}{record['shape']}"
+    if a.shape[0] != n_frames: return f'has {a.shape[0]} rows for {n_frames} frames'
+    if file_checksum(path) != record['checksum']: return 'does not match its checksum (its content changed)'
+    return None
+
+def _remove_orphans(folder:Path, older_than_s:float=ORPHAN_AGE_S):
+    "Delete temp files of killed writes (`.*.tmp` not written to for `older_than_s`)."
+    if not folder.is_dir(): return
+    for p in folder.glob('.*.tmp'):
+        try:
+            if time.time() - p.stat().st_mtime > older_than_s: p.unlink()
+        except FileNotFoundError: pass
+
+def _read_manifest(folder:Path)->dict:
+    p = folder/'manifest.json'
+    if not p.exists(): return {}
+    try: man = load_json(p)
+    except VideoclfError as err:
+        warnings.warn(f"{err} Every video of this cache is recomputed."); return {}
+    return man if isinstance(man, dict) and isinstance(man.get('videos', {}), dict) else {}
+
+_SIG = ('names', 'sizes', 'mtimes')
+
 def _stale_videos(folder:Path, videos:list, sigs:dict)->list:
-    man = load_json(folder/'manifest.json') if (folder/'manifest.json').exists() else {}
-    return [v for v in videos if man.get('videos', {}).get(v) != sigs[v] or not (folder/f'{v}.npy').exists()]
+    "Videos whose cache file is missing, made from other frames, or no longer what was written (with a warning)."
+    _remove_orphans(folder)
+    recs, stale = _read_manifest(folder).get('videos', {}), []
+    for v in videos:
+        rec, p = recs.get(v) or {}, folder/f'{v}.npy'
+        if not p.exists() or {k: rec.get(k) for k in _SIG} != {k: sigs[v][k] for k in _SIG}: stale.append(v); continue
+        why = cache_file_problem(p, rec.get('file'), len(sigs[v]['names']))
+        if why:
+            warnings.warn(f"cache file {p} {why}: recomputing video '{v}'.")
+            stale.append(v)
+    return stale
 
 def _update_manifest(folder:Path, params:dict, sigs:dict):
-    man = load_json(folder/'manifest.json') if (folder/'manifest.json').exists() else {}
-    man['params'] = params; man.setdefault('videos', {}).update(sigs)
+    "Record the frames and the freshly written file of each video of `sigs`."
+    man = _read_manifest(folder)
+    man['params'] = params; videos = man.setdefault('videos', {})
+    for v, sig in sigs.items():
+        p = folder/f'{v}.npy'
+        videos[v] = {**sig, 'file': cache_file_record(p)} if p.exists() else sig
     save_json(folder/'manifest.json', man)
 
 def _cache_key(params:dict)->str:

@@ -212,6 +212,18 @@ class WindowDataset(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.epoch += 1; self.order = self._order()
 
+    def set_epoch(self, epoch:int):
+        "Make the next batches those of epoch `epoch` (its order and augmentation depend only on seed and epoch)."
+        self.epoch = int(epoch); self.order = self._order()
+
+    def state(self)->dict:
+        "The random state of the dataset (seed and epoch counter), e.g. for a training checkpoint."
+        return dict(seed=self.seed, epoch=self.epoch)
+
+    def load_state(self, state:dict):
+        "Continue from a `state()`: the same batches as the run it was taken from."
+        self.seed = int(state['seed']); self.set_epoch(state['epoch'])
+
     def video_frame(self, positions=None)->tuple:
         "(video names, frame indices) of the targets of samples at these positions (default: all, unshuffled)."
         ids = self.sample_ids if positions is None else self.sample_ids[np.asarray(positions)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 import pandas as pd
-from .core import VideoclfError, did_you_mean
+from .core import VideoclfError, did_you_mean, check_model_id
 
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'SEQUENCE_MODEL_ALIASES', 'EXPERIMENT_KEYS', 'KEYS', 'int_in', 'float_in', 'boolean', 'choice',
@@ -126,11 +126,12 @@ def optional_path(k, v):
 optional_path.allowed = 'None or an existing file'
 
 def model_id(k, v):
-    "Checker: None (derived from the experiment) or a name usable as a folder name."
+    "Checker: None (derived from the experiment), an integer or a name usable as a folder name (`core.check_model_id`)."
     if v is None: return None
     if _is_int(v): return int(v)
-    if isinstance(v, str) and v.strip() and not any(c in v for c in '/\\:*?"<>|') and v.strip() not in ('.', '..'): return v.strip()
-    _bad(k, v, 'None, an integer or a folder-safe name (no / \\ : * ? " < > |)')
+    if not isinstance(v, str): _bad(k, v, 'None, an integer or a folder-safe name')
+    try: return check_model_id(v)
+    except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
 model_id.allowed = 'None, int or folder-safe name'
 
 def any_string(k, v):

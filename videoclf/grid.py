@@ -4,17 +4,16 @@
 
 # %% ../nbs/14_grid.ipynb #c002
 from __future__ import annotations
-import os, sys, gc, json, math, time, uuid, socket, itertools, threading, traceback
+import os, sys, gc, json, math, time, itertools, traceback
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
-from .core import VideoclfError, Project, did_you_mean, load_json, save_csv, save_text, natural_key
+from .core import VideoclfError, Project, did_you_mean, load_json, save_csv, save_text, natural_key, check_model_id
 
 # %% auto #0
 __all__ = ['LIST_VALUED_KEYS', 'block_ranges', 'experiments_path', 'next_model_id', 'grid_summary', 'grid_experiments',
-           'random_experiments', 'experiment_of_row', 'load_experiments', 'save_experiments', 'pid_alive', 'read_claim',
-           'claim_stale', 'Claim', 'run_grid', 'fake_train']
+           'random_experiments', 'experiment_of_row', 'load_experiments', 'save_experiments', 'run_grid', 'fake_train']
 
 # %% ../nbs/14_grid.ipynb #c005
 LIST_VALUED_KEYS = ('learning_rates', 'frame_size')  # keys whose single value is a list
@@ -244,126 +243,7 @@ def save_experiments(
     return save_csv(path, pd.DataFrame([{c: _encode_cell(r.get(c, np.nan)) for c in cols} for r in rows], columns=cols))
 
 # %% ../nbs/14_grid.ipynb #c023
-def _host()->str: return socket.gethostname()
-
-def _proc_start(pid:int):
-    "Start time of a process (Linux /proc), to tell a reused pid from the original process."
-    try: return Path(f'/proc/{int(pid)}/stat').read_text().rsplit(')', 1)[1].split()[19]
-    except (OSError, IndexError, ValueError): return None
-
-def pid_alive(
-    pid:int,          # a process id on this host
-    start=None,       # its start time as recorded (None: do not check)
-)->bool:
-    "Whether process `pid` (started at `start`) still runs on this host."
-    try: os.kill(int(pid), 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass
-    except (OverflowError, ValueError): return False
-    if start is not None:
-        now = _proc_start(pid)
-        if now is not None and now != start: return False
-    return True
-
-def read_claim(
-    path,    # a claim file
-)->dict|None: # its content (+ 'mtime'), {} when unreadable (being written), None when absent
-    "The content of a claim file."
-    path = Path(path)
-    try: st = os.stat(path); text = path.read_text()
-    except FileNotFoundError: return None
-    try: info = json.loads(text)
-    except json.JSONDecodeError: info = {}
-    return {**info, 'mtime': st.st_mtime} if isinstance(info, dict) else {'mtime': st.st_mtime}
-
-def claim_stale(
-    path,                     # a claim file
-    stale_after_s:float=300,  # heartbeat age after which a claim counts as abandoned
-)->str|None:                  # why it is stale, or None (absent or alive)
-    "Why a claim is abandoned (dead process on this host, or no heartbeat for too long), or None."
-    info = read_claim(path)
-    if info is None: return None
-    beat = max(float(info.get('heartbeat', 0) or 0), info['mtime'])
-    if info.get('host') == _host() and info.get('pid') is not None and not pid_alive(info['pid'], info.get('pid_start')):
-        return f"process {info['pid']} of worker {info.get('worker')!r} on {info['host']} is gone"
-    if time.time() - beat > stale_after_s:
-        return f"no heartbeat from worker {info.get('worker')!r} for {time.time() - beat:.0f} s"
-    return None
-
-class Claim:
-    "This worker's exclusive claim on one model folder (`models/<id>/claim`)."
-    def __init__(self, path:Path, fd:int, info:dict):
-        self.path, self.fd, self.info, self.took_over = path, fd, info, None
-        self._stop, self._thread = threading.Event(), None
-
-    @classmethod
-    def acquire(cls,
-                model_dir,                # the experiment's model folder
-                worker:str=None,          # worker name (default host:pid)
-                stale_after_s:float=300,  # take over claims without a heartbeat for this long
-               )->Claim|None:             # the claim, or None when another live worker holds it
-        "Claim a model folder atomically; take over a stale claim; None if a live worker has it."
-        model_dir = Path(model_dir); model_dir.mkdir(parents=True, exist_ok=True)
-        path, took_over = model_dir/'claim', None
-        for _ in range(5):
-            try: fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                why = claim_stale(path, stale_after_s)
-                if why is None or not _take_over(path, stale_after_s): return None
-                took_over = why
-                continue
-            info = dict(worker=worker or f'{_host()}:{os.getpid()}', pid=os.getpid(), pid_start=_proc_start(os.getpid()),
-                        host=_host(), token=uuid.uuid4().hex, claimed=time.time())
-            c = cls(path, fd, info); c.took_over = took_over
-            c.beat()
-            return c
-        return None
-
-    def beat(self):
-        "Write the heartbeat time into the claim (through the open file)."
-        data = json.dumps({**self.info, 'heartbeat': time.time()}).encode()
-        os.ftruncate(self.fd, 0); os.pwrite(self.fd, data, 0); os.fsync(self.fd)
-
-    def owned(self)->bool:
-        "Whether the claim file at `path` is still this claim."
-        try: a, b = os.fstat(self.fd), os.stat(self.path)
-        except (FileNotFoundError, OSError): return False
-        return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
-
-    def start_heartbeat(self, every_s:float=30):
-        "Beat every `every_s` seconds in a daemon thread until `release`."
-        def run():
-            while not self._stop.wait(every_s):
-                try: self.beat()
-                except OSError: return
-        self._thread = threading.Thread(target=run, daemon=True, name=f'heartbeat {self.path.parent.name}')
-        self._thread.start()
-        return self
-
-    def release(self):
-        "Stop the heartbeat and delete the claim file (if it is still this claim)."
-        self._stop.set()
-        if self._thread is not None: self._thread.join()
-        try:
-            if self.owned(): os.unlink(self.path)
-        finally:
-            try: os.close(self.fd)
-            except OSError: pass
-
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.release()
-
-def _take_over(path:Path, stale_after_s:float)->bool:
-    "Move a stale claim out of the way atomically; False if it turned out to be alive."
-    moved = path.with_name(f'.claim.stale.{os.getpid()}.{uuid.uuid4().hex[:8]}')
-    try: os.rename(path, moved)
-    except FileNotFoundError: return True          # released or taken meanwhile: try O_EXCL again
-    if claim_stale(moved, stale_after_s) is not None:
-        os.unlink(moved); return True
-    try: os.link(moved, path)                      # a live claim was moved: put it back (never over a new one)
-    except FileExistsError: pass
-    os.unlink(moved)
-    return False
+from .claims import Claim, pid_alive, read_claim, claim_stale, _host, _take_over
 
 # %% ../nbs/14_grid.ipynb #c026
 def _score(model_dir:Path, metric:str):
@@ -387,6 +267,8 @@ def _experiments_list(project, experiments)->list:
         if e.get('model_id') is None:
             raise VideoclfError(f"experiment {i} has no model_id; number experiments with grid_experiments "
                                 "(or give each a model_id) before run_grid.")
+        try: check_model_id(e['model_id'])
+        except VideoclfError as err: raise VideoclfError(f"experiment {i}: {err}") from None
     ids = [str(e['model_id']) for e in experiments]
     dup = sorted({i for i in ids if ids.count(i) > 1}, key=natural_key)
     if dup: raise VideoclfError(f"model_id {dup[0]} appears more than once in the experiments; each needs its own id.")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_training.ipynb #c002
 from __future__ import annotations
-import os, sys, json, time, shutil, hashlib, logging, platform, datetime, contextlib, io
+import os, sys, json, time, uuid, shutil, hashlib, logging, warnings, platform, datetime, contextlib, io
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,12 +12,13 @@ from tqdm.auto import tqdm
 from .core import (VideoclfError, Project, read_labels, natural_key, save_json, load_json, save_csv, save_npy,
                            save_text, atomic_write)
 from .experiment import validate_experiment
+from .claims import claimed
 
 # %% auto #0
-__all__ = ['DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store', 'experiment_data',
-           'predict_samples', 'per_frame_features', 'predicted_labels', 'frame_prediction_rows', 'class_scores',
-           'macro_average', 'split_metrics', 'plot_confusion', 'decision_confusion', 'confusion_table',
-           'balanced_class_weights', 'oversample_ids', 'train', 'demo']
+__all__ = ['KEEP_CHECKPOINTS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store',
+           'experiment_data', 'training_data_warnings', 'predict_samples', 'per_frame_features', 'predicted_labels',
+           'frame_prediction_rows', 'class_scores', 'macro_average', 'split_metrics', 'plot_confusion',
+           'decision_confusion', 'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -36,6 +37,7 @@ class ExperimentData:
         self.e, self.store, self.table, self.label_map, self.windows = e, store, table, label_map, windows
         self.samples, self.y = samples, y      # dicts split -> sample ids, split -> encoded targets
         self.burst = burst                     # target 'burst': per-frame motion energy and 1/0/-1 labels
+        self.notices = []                      # warnings about the data (training_data_warnings)
     @property
     def input_shape(self): return (self.e['sequence_length'], *self.store.shape_per_frame)
     @property
@@ -96,10 +98,72 @@ def experiment_data(
         ids = np.flatnonzero((split == s) & (lab != ''))
         samples[s], y[s] = ids, _one_hot(label_map.encode(list(lab[ids])), len(label_map.classes))
     for s in ('train', 'valid'):
-        if not len(samples[s]):
-            raise VideoclfError(f"no labelled {s} windows: labels.csv needs videos with split '{s}'. "
-                                "Assign splits with videoclf.splits.add_splits (or `videoclf split`).")
-    return ExperimentData(e, store, table, label_map, windows, samples, y, burst)
+        if not len(samples[s]): raise VideoclfError(_no_windows_message(e, s, table, store))
+    data = ExperimentData(e, store, table, label_map, windows, samples, y, burst)
+    data.notices = training_data_warnings(e, project, data)
+    for m in data.notices: warnings.warn(m, stacklevel=2)
+    return data
+
+def _window_span(e:dict)->int:
+    "Frames one window spans: (sequence_length - 1) * frame_step + 1."
+    return (e['sequence_length'] - 1) * e['frame_step'] + 1
+
+def _window_text(e:dict)->str:
+    step = f" x frame_step {e['frame_step']}" if e['frame_step'] > 1 else ''
+    return f"one window spans {_window_span(e)} frames (sequence_length {e['sequence_length']}{step})"
+
+def _no_windows_message(e, s, table, store)->str:
+    "Why split `s` has no labelled window: no video has that split, or its videos are too short for the window."
+    labelled = (table.split.values == s) & (table.label.values != '')
+    if not labelled.any():
+        return (f"no labelled {s} windows: labels.csv needs videos with split '{s}'. "
+                "Assign splits with videoclf.splits.add_splits (or `videoclf split`).")
+    n = dict(zip(store.videos, store.n_frames))
+    vids = sorted(set(table.video.values[labelled]), key=natural_key)
+    listed = ', '.join(f"'{v}' ({n[v]} frames)" for v in vids[:5]) + (' ...' if len(vids) > 5 else '')
+    span, off = _window_span(e), e['target_offset']
+    where = (f"padding='drop' gives no window to the first {span - 1} frames of a video" if e['padding'] == 'drop' else '')
+    if off: where += (' and ' if where else '') + f"target_offset {off} none to the last {off} frames"
+    return (f"no labelled {s} windows: {_window_text(e)} and {where}, which leaves no labelled frame of the {s} "
+            f"video(s) {listed}: they are shorter than the window. Use a shorter sequence_length (at most "
+            f"{max(1, (min(n[v] for v in vids) - off - 1) // e['frame_step'] + 1)} here)"
+            + (", padding='pad' (the first frame is repeated)" if e['padding'] == 'drop' else '')
+            + f" or longer videos in '{s}'.")
+
+def training_data_warnings(
+    e:dict,                # validated experiment
+    project:Project,       # the project (frame rates from the extraction records)
+    data:ExperimentData,   # what `experiment_data` built
+)->list:                   # messages (empty when all is well)
+    "Data that trains, but maybe not as meant: videos shorter than a window, classes missing from train, mixed frame rates."
+    out, span = [], _window_span(e)
+    short = [(v, n) for v, n in zip(data.store.videos, data.store.n_frames) if n < span]
+    if short:
+        listed = ', '.join(f"'{v}' ({n} frames)" for v, n in short[:5]) + (' ...' if len(short) > 5 else '')
+        fix = f"use sequence_length <= {max(1, (min(n for _, n in short) - 1) // e['frame_step'] + 1)} if that is not what you want"
+        out.append(f"video(s) {listed} are shorter than one window ({_window_text(e)}): " +
+                   ("with padding='pad' each of their windows repeats the video's first frame to fill it; " + fix
+                    if e['padding'] == 'pad' else
+                    "with padding='drop' none of their frames is trained on, evaluated or predicted; "
+                    f"{fix}, or padding='pad'") + '.')
+    has = {s: data.y[s].sum(0) > 0 if len(data.y[s]) else np.zeros(data.n_classes, bool) for s in data.y}
+    missing = [c for i, c in enumerate(data.label_map.classes) if (has['valid'][i] or has['test'][i]) and not has['train'][i]]
+    if missing:
+        out.append(f"class(es) {missing} have labelled frames in valid/test but none in train: the model cannot learn "
+                   "them (their recall will be 0). Move a video that shows them into train (videoclf.splits.add_splits), "
+                   "or relabel.")
+    rates = {}
+    for v in data.store.videos:
+        with contextlib.suppress(VideoclfError): rates[v] = project.video_fps(v)
+    by = {}
+    for v, f in rates.items():
+        if f: by.setdefault(round(f, 3), []).append(v)
+    if len(by) > 1:
+        listed = '; '.join(f"{f:g} fps: " + ', '.join(vs[:3]) + (' ...' if len(vs) > 3 else '') for f, vs in sorted(by.items()))
+        out.append(f"the videos were extracted at different frame rates ({listed}): a window of {e['sequence_length']} "
+                   "frames covers a different time span in each, and so do the labels' intervals. Re-extract every "
+                   "video at one rate (videoclf.frames / `videoclf extract --fps`).")
+    return out
 
 # %% ../nbs/13_training.ipynb #c011
 def predict_samples(
@@ -257,36 +321,163 @@ def confusion_table(y:np.ndarray, p:np.ndarray, classes:list, multilabel:bool=Fa
 # %% ../nbs/13_training.ipynb #c019
 import keras
 
-class _BestTracker(keras.callbacks.Callback):
-    "Tracks the best monitored value over all rounds, saving weights and progress when it improves."
-    def __init__(self, out:Path, monitor:str, state:dict, fit_round:int):
+KEEP_CHECKPOINTS = 2   # epoch checkpoints kept: a resume falls back to the older one when the newer is unreadable
+
+def _tmp_path(path:Path)->Path:
+    "A temp file beside `path` named for this process (concurrent writers never share one), with the same suffix."
+    return path.with_name(f'.tmp.{os.getpid()}.{uuid.uuid4().hex[:8]}.{path.name}')
+
+def _replace_with(path:Path, write):
+    "Write `path` crash-safely: `write(tmp)` into a per-process temp file, flush it to disk, then rename it over `path`."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_path(path)
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try: os.fsync(fd)
+        finally: os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError): os.remove(tmp)
+        raise
+
+class _Unreadable(Exception): "A checkpoint file that cannot be read, or does not fit the model."
+
+def _save_arrays(path:Path, arrays:dict):
+    def write(tmp):
+        with open(tmp, 'wb') as f: np.savez(f, **arrays)
+    _replace_with(path, write)
+
+def _load_arrays(path:Path)->dict:
+    "Every array of an .npz (each read in full, so damage shows here), or _Unreadable."
+    try:
+        with open(path, 'rb') as f, np.load(f, allow_pickle=False) as z: return {k: np.asarray(z[k]) for k in z.files}
+    except Exception as err: raise _Unreadable(f"{path.name}: {type(err).__name__}: {err}") from None
+
+def _arrays_of(variables, prefix:str)->dict:
+    "Variables by position (the model's structure fixes the order; names carry process-wide counters)."
+    return {f'{prefix}/{i}': v.numpy() for i, v in enumerate(variables)}
+
+def _check_fits(variables, arrays:dict, prefix:str, name:str):
+    saved = [k for k in arrays if k.startswith(prefix + '/')]
+    if len(saved) != len(variables) or any(tuple(arrays[f'{prefix}/{i}'].shape) != tuple(v.shape) for i, v in enumerate(variables)):
+        raise _Unreadable(f"{name} does not fit this model ({len(saved)} saved {prefix} variables, {len(variables)} in the model)")
+
+def _assign(variables, arrays:dict, prefix:str, name:str):
+    _check_fits(variables, arrays, prefix, name)
+    for i, v in enumerate(variables): v.assign(arrays[f'{prefix}/{i}'])
+
+class _Checkpoints:
+    "A model folder's training progress: epoch checkpoints and best weights in `_checkpoints/`, their states in `_progress.json`."
+    def __init__(self, out:Path, header:dict, notice):
+        self.out, self.dir, self.header, self.notice = out, out/'_checkpoints', header, notice
+        self.kept, self.resume_arrays = [], None     # [{'file', 'state'}] oldest first; arrays of the checkpoint resumed from
+
+    def _write_progress(self):
+        save_json(self.out/'_progress.json', {**self.header, 'checkpoints': self.kept})
+        keep = {c['file'] for c in self.kept} | {c['state'].get('best_file') for c in self.kept}
+        for p in self.dir.glob('*.npz'):
+            if p.name not in keep: p.unlink(missing_ok=True)   # only once no kept state refers to it
+
+    def save_best(self, model, tag:str)->str:
+        "Write the model's weights as the new best; the file name (the state refers to it from the next checkpoint on)."
+        name = f'best-{tag}.npz'
+        _save_arrays(self.dir/name, _arrays_of(model.weights, 'w'))
+        return name
+
+    def load_best(self, model, name:str):
+        try: _assign(model.weights, _load_arrays(self.dir/name), 'w', name)
+        except _Unreadable as err:
+            raise VideoclfError(f"the best weights {self.dir/name} are unreadable ({err}); delete {self.out/'_progress.json'} "
+                                "and re-run to train from the start.") from None
+
+    def save(self, model, state:dict, optimizer:bool):
+        "A checkpoint at the end of an epoch: every model variable (weights, random-seed states), the optimizer's, the state."
+        name = f"epoch-r{state['history'][-1]['round']}-e{state['history'][-1]['epoch']}.npz"
+        arrays = _arrays_of(model.variables, 'model')
+        if optimizer: arrays.update(_arrays_of(model.optimizer.variables, 'optimizer'))
+        _save_arrays(self.dir/name, arrays)
+        entry = {'file': name, 'state': json.loads(json.dumps(state, default=str))}
+        self.kept = ([c for c in self.kept if c['file'] != name] + [entry])[-KEEP_CHECKPOINTS:]
+        self._write_progress()
+
+    def resume(self, model, checkpoints:list)->dict|None:
+        "Restore the newest readable checkpoint into the model; its state, or None (unreadable ones discarded with a notice)."
+        for i in range(len(checkpoints) - 1, -1, -1):
+            c = checkpoints[i]
+            try:
+                arrays = _load_arrays(self.dir/c['file'])
+                _check_fits(model.variables, arrays, 'model', c['file'])
+                if c['state'].get('best_file'):
+                    _check_fits(model.weights, _load_arrays(self.dir/c['state']['best_file']), 'w', c['state']['best_file'])
+            except _Unreadable as err:
+                self.notice(f"checkpoint {self.dir/c['file']} is unreadable ({err}): discarded"
+                            + (", resuming from the one before" if i else ''))
+                continue
+            _assign(model.variables, arrays, 'model', c['file'])
+            self.kept, self.resume_arrays = checkpoints[:i + 1], arrays
+            self._write_progress()
+            return json.loads(json.dumps(c['state']))
+        self.notice(f"no readable checkpoint in {self.dir}: training starts over" if checkpoints else
+                    f"the interrupted run in {self.out} stopped before its first checkpoint: training starts from the beginning")
+        self.kept = []; self._write_progress()
+        return None
+
+    def restore_optimizer(self, model):
+        "After compiling the round a run was resumed in: the optimizer's state at the checkpoint."
+        model.optimizer.build(model.trainable_variables)
+        _assign(model.optimizer.variables, self.resume_arrays, 'optimizer', 'the optimizer state')
+
+def _improved(v, best, mode_max:bool)->bool:
+    "Whether `v` beats `best` (None: nothing yet); NaN never does."
+    ref = best if best is not None else (-np.inf if mode_max else np.inf)
+    return bool(np.greater(v, ref) if mode_max else np.less(v, ref))
+
+class _Progress(keras.callbacks.Callback):
+    "Each epoch: the dataset's random state; at its end: the history row, the best weights, early stopping, a checkpoint."
+    def __init__(self, ckpt:_Checkpoints, state:dict, e:dict, fit_round:int, ds_train, n_train:int):
         super().__init__()
-        self.out, self.monitor, self.state, self.round = out, monitor, state, fit_round
-        self.mode_max = monitor.endswith(('accuracy', 'auc'))
-    def _better(self, v):
-        b = self.state.get('best_value')
-        return b is None or (v > b if self.mode_max else v < b)
+        self.ckpt, self.state, self.e, self.round, self.ds, self.n_train = ckpt, state, e, fit_round, ds_train, n_train
+        self.monitor = e['monitor']; self.mode_max = self.monitor != 'val_loss'
+    def on_train_begin(self, logs=None): self.t0 = time.time()
+    def on_epoch_begin(self, epoch, logs=None):
+        self.ds.set_epoch(len(self.state['history']))   # shuffling and augmentation: a function of seed and global epoch
     def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        row = {'round': self.round + 1, 'epoch': epoch + 1, 'learning_rate': self.state['learning_rates'][self.round],
-               **{k: float(v) for k, v in logs.items() if k != 'learning_rate'}}
-        self.state['history'] = [h for h in self.state['history'] if (h['round'], h['epoch']) != (row['round'], row['epoch'])] + [row]
+        st, logs, r = self.state, dict(logs or {}), self.round
+        now = time.time(); st['fit_seconds'] += now - self.t0; self.t0 = now
+        st['train_windows_seen'] += self.n_train
+        st['history'].append({'round': r + 1, 'epoch': epoch + 1, 'learning_rate': self.e['learning_rates'][r],
+                              **{k: float(v) for k, v in logs.items() if k != 'learning_rate'}})
+        self.ds.set_epoch(len(st['history'])); st['dataset'] = self.ds.state()   # where a resumed run continues
         v = logs.get(self.monitor)
-        if v is not None and np.isfinite(v) and self._better(float(v)):
-            tmp = self.out/'_best.tmp.weights.h5'
-            self.model.save_weights(tmp); os.replace(tmp, self.out/'_best.weights.h5')
-            self.state.update(best_value=float(v), best_round=self.round + 1, best_epoch=epoch + 1)
-        save_json(self.out/'_progress.json', self.state)
+        if v is not None and np.isfinite(v) and _improved(float(v), st['best_value'], self.mode_max):
+            st['best_file'] = self.ckpt.save_best(self.model, f'r{r + 1}-e{epoch + 1}')
+            st.update(best_value=float(v), best_round=r + 1, best_epoch=epoch + 1)
+        stop = st['stopper']   # early stopping within the round (keras' EarlyStopping rule), its state checkpointed
+        if v is not None:
+            stop['wait'] += 1
+            if _improved(float(v), stop['best'], self.mode_max): stop.update(best=float(v), wait=0)
+            elif stop['wait'] >= self.e['patience'] and epoch > 0: self.model.stop_training = True
+        if self.model.stop_training or epoch + 1 >= self.e['epochs']: self.end_round()
+        self.ckpt.save(self.model, st, optimizer=st['rounds_done'] <= r)
+    def end_round(self):
+        self.state['stopped_epochs'].append(self.state['history'][-1]['epoch']); self.state['rounds_done'] = self.round + 1
 
 def _logger(path:Path, verbose:int)->logging.Logger:
+    "The train.log logger; with `verbose` its info lines go to stdout too (notices go to the file and, as warnings, to stderr)."
     log = logging.getLogger(f'videoclf.train.{path}')
     log.setLevel(logging.INFO); log.propagate = False
     for h in list(log.handlers): log.removeHandler(h); h.close()
     fh = logging.FileHandler(path, encoding='utf-8'); fh.setFormatter(logging.Formatter('%(asctime)s %(message)s'))
     log.addHandler(fh)
     if verbose:
-        sh = logging.StreamHandler(sys.stdout); sh.setFormatter(logging.Formatter('%(message)s')); log.addHandler(sh)
+        sh = logging.StreamHandler(sys.stdout); sh.setFormatter(logging.Formatter('%(message)s'))
+        sh.addFilter(lambda rec: rec.levelno < logging.WARNING); log.addHandler(sh)
     return log
+
+def _notice(log, msg:str):
+    "Something the user must know (a resume that starts over, a discarded checkpoint): train.log and a warning."
+    log.warning(msg); warnings.warn(msg, stacklevel=3)
 
 def balanced_class_weights(y:np.ndarray)->dict:
     "Keras class weights {index: n / (n_classes * count)} from one-hot targets (absent classes get 1)."
@@ -333,14 +524,16 @@ def _device()->str:
         d = tf.config.experimental.get_device_details(gpus[0])
         return f"GPU: {d.get('device_name', gpus[0].name)}" + (f" (x{len(gpus)})" if len(gpus) > 1 else '')
     name = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in open('/proc/cpuinfo'):
+    with contextlib.suppress(OSError), open('/proc/cpuinfo') as f:
+        for line in f:
             if line.startswith('model name'): name = line.split(':', 1)[1].strip(); break
     return f"CPU: {name} ({os.cpu_count()} cores)"
 
 def _fingerprint(project:Project, data:ExperimentData)->str:
-    h = hashlib.sha256(project.labels_path.read_bytes())
-    h.update(f"{data.store.key}|{list(data.store.videos)}|{list(data.store.n_frames)}".encode())
+    "What a run trains on: every stored frame with its label and split, the videos, and the per-frame cache."
+    h = hashlib.sha256(pd.util.hash_pandas_object(data.table[['video', 'frame', 'label', 'split']].astype(str),
+                                                  index=False).values.tobytes())
+    h.update(f"{data.store.key}|{list(data.store.videos)}|{list(data.store.n_frames)}|{data.e['target']}".encode())
     return h.hexdigest()[:16]
 
 def _tensorboard(path:Path, log)->list:
@@ -357,30 +550,65 @@ def _tensorboard(path:Path, log)->list:
 def _now(): return datetime.datetime.now().isoformat(timespec='seconds')
 
 def _save_model(model, path:Path):
-    tmp = path.with_name('.tmp_' + path.name)
-    model.save(tmp); os.replace(tmp, path)
+    _replace_with(path, model.save)
 
 def _summary(model)->str:
     lines = []
     model.summary(print_fn=lambda s, **kw: lines.append(s), line_length=110)
     return '\n'.join(lines) + '\n'
 
-def _check_out_dir(out:Path, e:dict, overwrite:bool, log_fn=print)->dict|None:
-    "Refuse a finished model unless `overwrite`; return the progress of an interrupted run of the same experiment."
+_TRAINING_STATE = ('_progress.json', '_checkpoints', '_backup', '_best.weights.h5')   # (the last two: older versions)
+
+def _remove(p:Path):
+    if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
+    else: p.unlink(missing_ok=True)
+
+def _clear_training_state(out:Path):
+    "Delete what only an unfinished run needs (progress, checkpoints)."
+    for n in _TRAINING_STATE: _remove(out/n)
+
+def _clear_dir(out:Path, keep=('claim',)):
+    "Empty a model folder, except `keep` (the claim this process holds)."
+    if out.is_dir():
+        for p in out.iterdir():
+            if p.name not in keep: _remove(p)
+
+def _remove_partial_writes(out:Path):
+    "Temp files of writes killed half-way (`.*.tmp`, `.tmp.*`): nobody else writes here while this process holds the claim."
+    for d in (out, out/'_checkpoints'):
+        if d.is_dir():
+            for p in [*d.glob('.*.tmp'), *d.glob('.tmp.*'), *d.glob('.tmp_*'), *d.glob('_best.tmp.weights.h5')]: _remove(p)
+
+def _same_experiment(a:dict, b:dict)->bool:
+    plain = lambda e: {k: v for k, v in json.loads(json.dumps(e, default=str)).items() if k != 'verbose'}
+    return plain(a) == plain(b)
+
+def _check_out_dir(out:Path, e:dict, overwrite:bool, notice=print)->dict|None:
+    "Refuse a finished model unless `overwrite`; the progress of an interrupted run of the same experiment, or None."
     if (out/'results.json').exists():
         if not overwrite:
+            _clear_training_state(out)   # leftovers of a run killed just after it finished
             raise VideoclfError(f"model_id '{e['model_id']}' is already trained ({out/'results.json'}). "
                                 "Use another model_id, or train(..., overwrite=True) to replace it.")
-        shutil.rmtree(out)
+        _clear_dir(out)
         return None
     if (out/'_progress.json').exists():
-        prev = load_json(out/'_progress.json')
-        same = {k: v for k, v in prev.get('experiment', {}).items() if k != 'verbose'} == {k: v for k, v in json.loads(json.dumps(e, default=str)).items() if k != 'verbose'}
-        if same and not overwrite: return prev
-        log_fn(f"discarding the interrupted run in {out} ({'overwrite=True' if same else 'its experiment differs'})")
-        shutil.rmtree(out)
-    elif out.exists() and any(out.iterdir()) and overwrite: shutil.rmtree(out)
+        try: prev = load_json(out/'_progress.json')
+        except VideoclfError as err: prev, why = None, f"its progress file is unreadable ({err})"
+        else:
+            same = _same_experiment(prev.get('experiment', {}), e)
+            if same and not overwrite and 'checkpoints' in prev: return prev
+            why = ('overwrite=True' if same and overwrite else 'its experiment differs' if not same
+                   else 'it was written by an older videoclf')
+        notice(f"discarding the interrupted run in {out} ({why}): training starts over")
+        _clear_dir(out)
+    elif out.exists() and overwrite: _clear_dir(out)
     return None
+
+def _fresh_state()->dict:
+    return dict(history=[], rounds_done=0, best_value=None, best_round=None, best_epoch=None, best_file=None,
+                stopped_epochs=[], fit_seconds=0.0, train_windows_seen=0, fit_dt_train_start=_now(),
+                stopper={'wait': 0, 'best': None}, dataset=None)
 
 def train(
     experiment:dict,     # experiment dictionary (see the experiment chapter)
@@ -389,16 +617,29 @@ def train(
     callbacks:list=None, # extra Keras callbacks for every fit round
 )->dict:                 # the results (also in models/<model_id>/results.json)
     "Train an experiment on a project's labelled frames; writes models/<model_id>/ and returns its results."
-    import tensorflow as tf
-    from videoclf.architectures import build_model, set_trainable, ARCHITECTURES
-    from videoclf.datasets import WindowDataset
     project = project if isinstance(project, Project) else Project(project)
     e = resolve_model_id(validate_experiment(experiment))
     out = project.model_dir(e['model_id'])
-    progress = _check_out_dir(out, e, overwrite)
+    with claimed(out):   # one writer per model folder (a grid worker's own claim is reused)
+        try: return _train_claimed(e, project, out, overwrite, callbacks)
+        except VideoclfError:   # a mistake to fix, not an interruption: nothing to resume unless epochs were done
+            if not list((out/'_checkpoints').glob('epoch-*.npz')): (out/'_progress.json').unlink(missing_ok=True)
+            raise
+
+def _train_claimed(e, project, out, overwrite, callbacks):
+    import tensorflow as tf
+    from videoclf.architectures import build_model, set_trainable, ARCHITECTURES
+    from videoclf.datasets import WindowDataset
+    _remove_partial_writes(out)
+    said = []
+    progress = _check_out_dir(out, e, overwrite, said.append)
     out.mkdir(parents=True, exist_ok=True)
     log = _logger(out/'train.log', e['verbose'])
-    log.info(f"model {e['model_id']}: {e['architecture']} -> {out}" + (' (resuming)' if progress else ''))
+    log.info(f"model {e['model_id']}: {e['architecture']} -> {out}")
+    for m in said: _notice(log, m)
+    experiment = json.loads(json.dumps(e, default=str))
+    started = lambda: save_json(out/'_progress.json', dict(experiment=experiment, fingerprint=None, checkpoints=[]))
+    if progress is None: started()   # from here on a kill leaves an interrupted run (resumable from its first checkpoint)
     save_json(out/'params.json', e)
     keras.utils.set_random_seed(e['seed'])
     on_gpu = bool(tf.config.list_physical_devices('GPU'))
@@ -407,6 +648,12 @@ def train(
     try:
         if use_mp: keras.mixed_precision.set_global_policy('mixed_float16')
         data = experiment_data(e, project)
+        for m in data.notices: log.warning(m)
+        fingerprint = _fingerprint(project, data)
+        if progress is not None and progress['checkpoints'] and progress.get('fingerprint') != fingerprint:
+            _notice(log, f"the data changed since the interrupted run in {out} (labels, splits, frames or the per-frame "
+                         "cache): training starts over")
+            _clear_training_state(out); _remove(out/'tensorboard'); progress = None; started()
         classes = list(data.label_map.classes)
         data.label_map.save(out/'label_map.json')
         log.info(f"classes {classes}; windows train/valid/test: " + '/'.join(str(len(data.samples[s])) for s in ('train', 'valid', 'test')))
@@ -425,41 +672,38 @@ def train(
     ds_train = WindowDataset(data.store, data.windows, train_ids, train_y, batch_size=e['batch_size'], shuffle=True,
                              seed=e['seed'], augment=aug)
     ds_valid = WindowDataset(data.store, data.windows, data.samples['valid'], data.y['valid'], batch_size=e['batch_size'])
-    state = progress or dict(experiment=json.loads(json.dumps(e, default=str)), learning_rates=e['learning_rates'],
-                             history=[], rounds_done=0, best_value=None, best_round=None, best_epoch=None,
-                             stopped_epochs=[], fit_seconds=0.0, train_windows_seen=0,
-                             fit_dt_train_start=_now())
+    ckpt = _Checkpoints(out, dict(experiment=experiment, fingerprint=fingerprint), lambda m: _notice(log, m))
+    state = ckpt.resume(model, progress['checkpoints']) if progress else None
+    if state is not None:
+        ds_train.load_state(state['dataset'])
+        log.info(f"resuming after round {state['history'][-1]['round']} epoch {state['history'][-1]['epoch']} "
+                 f"({len(state['history'])} epochs, {state['fit_seconds']:.1f} s of fitting done)")
+    state = state or _fresh_state()
     loss = 'binary_crossentropy' if data.multilabel else 'categorical_crossentropy'
-    metric_acc = keras.metrics.BinaryAccuracy(name='accuracy') if data.multilabel else keras.metrics.CategoricalAccuracy(name='accuracy')
     for r, lr in enumerate(e['learning_rates']):
         if r < state['rounds_done']: continue
-        if (out/'_best.weights.h5').exists(): model.load_weights(out/'_best.weights.h5')
+        resumed = sum(h['round'] == r + 1 for h in state['history'])   # epochs of this round done before a kill
+        if not resumed:
+            if state['best_file']: ckpt.load_best(model, state['best_file'])
+            state['stopper'] = {'wait': 0, 'best': None}
         set_trainable(model, e, r)
-        model.compile(keras.optimizers.Adam(lr), loss, metrics=[metric_acc, keras.metrics.AUC(name='auc', multi_label=True, num_labels=data.n_classes)])
-        stopper = keras.callbacks.EarlyStopping(e['monitor'], patience=e['patience'], restore_best_weights=True,
-                                                mode='max' if e['monitor'] != 'val_loss' else 'min')
-        cbs = [_BestTracker(out, e['monitor'], state, r), stopper,
-               keras.callbacks.BackupAndRestore(str(out/'_backup'/f'round{r + 1}')),
-               *_tensorboard(out/'tensorboard'/f'round{r + 1}', log),
-               *(callbacks or [])]
-        log.info(f"round {r + 1}/{len(e['learning_rates'])}: learning rate {lr:g}, up to {e['epochs']} epochs")
-        t0 = time.time()
-        model._initial_epoch = None  # Keras keeps BackupAndRestore's resume epoch on the model: clear it for a new round
-        hist = model.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], class_weight=cw, callbacks=cbs,
-                         verbose=e['verbose'])
-        n_ep = len(hist.history.get('loss', []))
-        state['fit_seconds'] += time.time() - t0
-        state['train_windows_seen'] += n_ep * len(train_ids)
-        state['stopped_epochs'].append(int(stopper.stopped_epoch + 1 if stopper.stopped_epoch else
-                                           max([h['epoch'] for h in state['history'] if h['round'] == r + 1], default=0)))
-        state['rounds_done'] = r + 1
-        save_json(out/'_progress.json', state)
+        acc = keras.metrics.BinaryAccuracy(name='accuracy') if data.multilabel else keras.metrics.CategoricalAccuracy(name='accuracy')
+        model.compile(keras.optimizers.Adam(lr), loss,   # new metric objects: a reused one carries the last validation's counts
+                      metrics=[acc, keras.metrics.AUC(name='auc', multi_label=True, num_labels=data.n_classes)])
+        if resumed: ckpt.restore_optimizer(model)
+        progress_cb = _Progress(ckpt, state, e, r, ds_train, len(train_ids))
+        cbs = [progress_cb, *_tensorboard(out/'tensorboard'/f'round{r + 1}', log), *(callbacks or [])]
+        log.info(f"round {r + 1}/{len(e['learning_rates'])}: learning rate {lr:g}, up to {e['epochs']} epochs"
+                 + (f" (from epoch {resumed + 1})" if resumed else ''))
+        model.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], initial_epoch=resumed, class_weight=cw,
+                  callbacks=cbs, verbose=e['verbose'], shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
+        if state['rounds_done'] <= r:   # stopped by another callback
+            progress_cb.end_round(); ckpt.save(model, state, optimizer=False)
         log.info(f"round {r + 1} done: best {e['monitor']} so far {state['best_value']} (round {state['best_round']})")
-    if (out/'_best.weights.h5').exists(): model.load_weights(out/'_best.weights.h5')
+    if state['best_file']: ckpt.load_best(model, state['best_file'])
     state['fit_dt_train_end'] = _now()
     results = _evaluate_and_write(e, project, data, model, state, out, log)
-    for p in ('_progress.json', '_best.weights.h5'): (out/p).unlink(missing_ok=True)
-    shutil.rmtree(out/'_backup', ignore_errors=True)
+    _clear_training_state(out)
     for h in list(log.handlers): log.removeHandler(h); h.close()
     return results
 
