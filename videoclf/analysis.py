@@ -72,7 +72,7 @@ def fabricate_models(
     import cv2
     from videoclf.core import frame_file_name, save_json, save_text
     project = project if isinstance(project, Project) else Project(project)
-    from videoclf.datasets import LabelMap
+    from videoclf.classes import LabelMap
     rng, classes = np.random.default_rng(seed), LabelMap(classes).classes     # the class order train writes
     splits = ['train']*(n_videos - 2) + ['valid', 'test']
     rows = []
@@ -306,7 +306,7 @@ def class_metrics(
 )->pd.DataFrame:       # one row per class + 'macro avg': precision, recall, f1, support, pr_auc, roc_auc
     "Per-class precision, recall, F1, support, PR-AUC and ROC-AUC on one split; macro average over the classes present."
     from sklearn.metrics import average_precision_score, roc_auc_score
-    from videoclf.training import class_scores, macro_average
+    from videoclf.classes import class_scores, macro_average
     classes = _classes_of(fp); d = _split(fp, split)
     d = d[d.label.astype(str) != ''] if 'label' in d else d          # unlabelled frames have nothing to score
     Y, P = label_matrix(d.label, classes), label_matrix(d.prediction, classes)
@@ -325,7 +325,7 @@ def confusion_counts(
     split:str='test',  # which split (None = all)
 )->pd.DataFrame:       # rows true class, columns predicted class (multi-label: rows class, columns tn, fp, fn, tp)
     "Confusion table of the decisions of one split."
-    from videoclf.training import decision_confusion
+    from videoclf.classes import decision_confusion
     classes = _classes_of(fp); d = _split(fp, split)
     d = d[d.label.astype(str) != '']
     return decision_confusion(label_matrix(d.label, classes), label_matrix(d.prediction, classes), classes, _multilabel_of(fp))
@@ -337,7 +337,7 @@ def plot_confusion_matrix(
     path=None,             # also save a PNG here
 ):
     "Heatmap of the confusion matrix of one split (the same picture `train` writes)."
-    from videoclf.training import plot_confusion
+    from videoclf.classes import plot_confusion
     return plot_confusion(confusion_counts(fp, split), normalize=normalize, path=path,
                           title=f"{split or 'all'}: {'recall-normalised' if normalize else 'counts'}")
 

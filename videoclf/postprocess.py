@@ -40,7 +40,7 @@ def apply_thresholds(
     multilabel:bool=None,  # None: as the table is (`label_map.json`, else any 'a|b' label); True: every class over its threshold
 )->pd.DataFrame:           # a copy with a new prediction and error
     "Predictions under per-class thresholds, by the one decision rule (`datasets.decide`)."
-    from videoclf.datasets import decide, labels_of
+    from videoclf.classes import decide, labels_of
     classes = _classes_of(fp)
     missing = [c for c in classes if c not in thresholds]
     if missing: raise VideoclfError(f"thresholds lack the class(es) {missing}; tune them with tune_thresholds(fp).")
@@ -100,7 +100,7 @@ def smooth_predictions(
     vals = out[column].astype(str).values.astype(object)
     ml = _multilabel_of(fp)
     if ml:
-        from videoclf.datasets import labels_of
+        from videoclf.classes import labels_of
         classes = sorted({c for v in pd.unique(vals) for c in label_parts(v)}, key=natural_key)
     for _, idx in out.groupby(out.video.astype(str), sort=False).indices.items():
         if not ml: vals[idx] = smooth_bouts(vals[idx].tolist(), min_bout, fill_gaps); continue
@@ -137,7 +137,7 @@ def evaluate_postprocessing(
     tune_split:str='valid', # tune thresholds on this split
 )->pd.DataFrame:            # one row per step: accuracy, macro_f1, f1_<class>, n_bouts (true bouts in attrs)
     "Test metrics of the raw predictions, with tuned thresholds and after bout smoothing (classes scored as sets)."
-    from videoclf.training import class_scores, macro_average
+    from videoclf.classes import class_scores, macro_average
     classes = _classes_of(fp)
     steps = {'raw': fp}
     cur = fp

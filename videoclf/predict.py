@@ -63,7 +63,7 @@ def load_trained(
     "Load `models/<model_id>/` (model, experiment, classes) for prediction."
     import keras
     import videoclf.architectures, videoclf.backbones  # register the custom layers before loading  # noqa: F401
-    from videoclf.datasets import LabelMap
+    from videoclf.classes import LabelMap
     project = project if isinstance(project, Project) else Project(project)
     d = project.model_dir(model_id)
     if not d.is_dir():

@@ -13,12 +13,13 @@ from .core import (VideoclfError, Project, read_labels, natural_key, save_json, 
                            save_text, atomic_write)
 from .experiment import validate_experiment
 from .claims import claimed
+from .classes import decide, labels_of, class_scores, macro_average, decision_confusion, plot_confusion
 
 # %% auto #0
 __all__ = ['KEEP_CHECKPOINTS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store',
            'experiment_data', 'training_data_warnings', 'predict_samples', 'per_frame_features', 'predicted_labels',
-           'frame_prediction_rows', 'class_scores', 'macro_average', 'split_metrics', 'plot_confusion',
-           'decision_confusion', 'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'demo']
+           'frame_prediction_rows', 'split_metrics', 'confusion_table', 'balanced_class_weights', 'oversample_ids',
+           'train', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -202,14 +203,13 @@ def per_frame_features(cnn, store, batch_size:int=64)->np.ndarray:
 
 # %% ../nbs/13_training.ipynb #c013
 def predicted_labels(p:np.ndarray, classes:list, multilabel:bool, thresholds=None)->list:
-    "Class names from probabilities by the one decision rule (`datasets.decide`), canonically spelled ('a|b', '' for none)."
-    from videoclf.datasets import decide, labels_of
+    "Class names from probabilities by the one decision rule (`classes.decide`), canonically spelled ('a|b', '' for none)."
     return labels_of(decide(p, multilabel, thresholds), classes)
 
 def frame_prediction_rows(
     probs:np.ndarray,     # (n, C) class probabilities
     classes:list,         # class names, the probability columns (the label map's canonical order)
-    multilabel:bool,      # multi-label: every class >= 0.5 is predicted (see `datasets.decide`)
+    multilabel:bool,      # multi-label: every class >= 0.5 is predicted (see `classes.decide`)
     video, frame,         # per row
     label=None,           # per row; None or '' for unlabelled frames
     split=None,           # per row; None: ''
@@ -228,28 +228,6 @@ def frame_prediction_rows(
     df.loc[~has, 'error'] = pd.NA
     return df
 
-def class_scores(
-    Y,              # (n, C) 0/1 true classes (one-hot or multi-hot)
-    D,              # (n, C) 0/1 decided classes (`datasets.decide`)
-    classes:list,   # class names, the columns
-)->pd.DataFrame:    # one row per class: tp, fp, fn, tn, precision, recall, f1, support
-    "Per-class counts and precision, recall, F1 (0 where undefined) of decisions against the truth."
-    Y, D = np.asarray(Y).astype(bool), np.asarray(D).astype(bool)
-    tp, fp, fn = (Y & D).sum(0), (~Y & D).sum(0), (Y & ~D).sum(0)
-    tn = len(Y) - tp - fp - fn
-    div = lambda a, b: np.divide(a, b, out=np.zeros(len(a)), where=b > 0)
-    pr, rc = div(tp, tp + fp), div(tp, tp + fn)
-    t = pd.DataFrame({'tp': tp, 'fp': fp, 'fn': fn, 'tn': tn, 'precision': pr, 'recall': rc,
-                      'f1': div(2 * tp, 2 * tp + fp + fn), 'support': tp + fn}, index=pd.Index(list(classes), name='class'))
-    return t
-
-def macro_average(
-    scores:pd.DataFrame,  # one row per class with a 'support' column (`class_scores`, `analysis.class_metrics`)
-)->pd.Series:             # the mean of every numeric column over the classes present (support > 0); NaN if none
-    "Macro average over the classes present in the split's true labels: the one macro convention of videoclf."
-    present = scores[scores['support'] > 0].drop(columns='support')
-    return present.mean(numeric_only=True) if len(present) else pd.Series(np.nan, index=present.columns)
-
 def split_metrics(
     y:np.ndarray,      # encoded targets (one-hot or multi-hot), (n, C)
     p:np.ndarray,      # probabilities (n, C)
@@ -259,7 +237,6 @@ def split_metrics(
 )->dict:
     "Accuracy, loss, per-class precision/recall/F1/support/PR-AUC, macro-F1 and ROC-AUC."
     from sklearn import metrics as skm
-    from videoclf.datasets import decide
     if not len(y): return {'n': 0}
     eps = 1e-7; pc = np.clip(p, eps, 1 - eps); yt = np.asarray(y).astype(int)
     D = decide(p, multilabel, thresholds)
@@ -279,42 +256,8 @@ def split_metrics(
     return out
 
 # %% ../nbs/13_training.ipynb #c016
-def plot_confusion(
-    cm:pd.DataFrame,   # confusion matrix, true classes as rows (or a multi-label tn/fp/fn/tp table)
-    normalize:bool=False, # divide each row by its total (multi-label: fractions of each class missed and found)
-    path=None,         # also save a PNG here
-    title:str=None,    # default: 'confusion matrix' (+ ' (row-normalised)')
-):
-    "Seaborn heatmap of a confusion matrix; returns the Figure."
-    import matplotlib; import matplotlib.pyplot as plt; import seaborn as sns
-    if normalize and list(cm.columns) == ['tn', 'fp', 'fn', 'tp']:
-        cm = cm[['fn', 'tp']].rename(columns={'fn': 'missed', 'tp': 'found'})
-    data = cm.div(cm.sum(axis=1).replace(0, 1), axis=0) if normalize else cm
-    fig, ax = plt.subplots(figsize=(1.2 + 0.8 * max(len(cm), len(cm.columns)), 1 + 0.7 * len(cm)))
-    sns.heatmap(data, annot=True, fmt='.2f' if normalize else 'd', cmap='Blues', cbar=False, ax=ax,
-                vmin=0, vmax=1 if normalize else None)
-    ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(title or 'confusion matrix' + (' (row-normalised)' if normalize else ''))
-    fig.tight_layout()
-    if path is not None:
-        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=100)
-    plt.close(fig)
-    return fig
-
-def decision_confusion(
-    Y,                     # (n, C) 0/1 true classes
-    D,                     # (n, C) 0/1 decided classes
-    classes:list,          # class names, the columns
-    multilabel:bool=False, # one tn/fp/fn/tp row per class instead of true x predicted
-)->pd.DataFrame:
-    "Confusion table of decisions: true x predicted counts, or per class tn, fp, fn, tp (multi-label)."
-    if multilabel:
-        return class_scores(Y, D, classes)[['tn', 'fp', 'fn', 'tp']].astype(int)
-    m = np.asarray(Y).astype(int).T @ np.asarray(D).astype(int)
-    return pd.DataFrame(m, index=pd.Index(list(classes), name='true'), columns=list(classes))
-
 def confusion_table(y:np.ndarray, p:np.ndarray, classes:list, multilabel:bool=False, thresholds=None)->pd.DataFrame:
     "Confusion matrix (true x predicted) of the decision rule's predictions; multi-label: per class tn, fp, fn, tp."
-    from videoclf.datasets import decide
     p = np.asarray(p).reshape(len(p), len(classes))
     return decision_confusion(np.asarray(y).reshape(len(y), len(classes)), decide(p, multilabel, thresholds), classes, multilabel)
 
