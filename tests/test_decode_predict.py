@@ -45,6 +45,6 @@ def test_seal_cache_and_stream_features_agree(tmp_path):
     e = dict(model_id='seal', architecture='video_lrcnn_frozen', pretrained_model_name='mobilenetv2', weights=str(w),
              pooling='avg', frame_size=None, sequence_length=1, frame_step=1, target_offset=0, padding='pad')
     prepare, per_frame, _ = TrainedModel(None, e, LabelMap(['noseal', 'seal']))._stages()
-    stream = np.concatenate([per_frame(prepare([cv2.imread(str(f)) for f in files[i:i + 16]])) for i in range(0, len(files), 16)])
+    stream = np.concatenate([per_frame(np.stack([prepare(cv2.imread(str(f))) for f in files[i:i + 16]])) for i in range(0, len(files), 16)])
     rel = np.abs(stream - cache).mean(1) / np.abs(cache).mean(1)
     assert rel.mean() < 0.04, rel.mean()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_decode.ipynb #dc02
 from __future__ import annotations
-import math, os, re, warnings, collections, itertools
+import math, os, re, warnings, collections, itertools, queue, threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
@@ -13,7 +13,7 @@ from .core import VideoclfError
 
 # %% auto #0
 __all__ = ['DECODER', 'REDUCTIONS', 'reduction', 'jpeg_shape', 'fit_frame', 'decode_frame', 'decoded_batches', 'frame_indices',
-           'VideoReader', 'frame_number', 'numbering_gaps']
+           'VideoReader', 'read_ahead', 'frame_number', 'numbering_gaps']
 
 # %% ../nbs/01a_decode.ipynb #dc05
 DECODER = 'cv2-reduced-area-v1'   # the decoding recipe; part of every per-frame cache key
@@ -200,6 +200,37 @@ class VideoReader:
                 warnings.warn(f"{self.path}: decoded {self.n_read} of the {self.n_expected} frames its header promises "
                               "(truncated or damaged file?); only the frames read were used.", stacklevel=2)
         finally: cap.release()
+
+# %% ../nbs/01a_decode.ipynb #dc33
+class _Raised:
+    def __init__(self, exc): self.exc = exc
+
+def read_ahead(
+    items,               # an iterable, e.g. a VideoReader
+    depth:int=64,        # items read ahead at most
+):                       # yields the items of `items`, in order
+    "Iterate `items` on a background thread, up to `depth` items ahead of the consumer."
+    q, stop, end = queue.Queue(max(1, int(depth))), threading.Event(), object()
+    def put(x):
+        while not stop.is_set():
+            try: q.put(x, timeout=0.05); return True
+            except queue.Full: pass
+        return False
+    def work():
+        try:
+            for x in items:
+                if not put(x): return
+            put(end)
+        except BaseException as e: put(_Raised(e))
+    th = threading.Thread(target=work, name='videoclf-read-ahead', daemon=True); th.start()
+    try:
+        while True:
+            x = q.get()
+            if x is end: return
+            if isinstance(x, _Raised): raise x.exc
+            yield x
+    finally:
+        stop.set(); th.join()
 
 # %% ../nbs/01a_decode.ipynb #dc28
 _NUM = re.compile(r'(\d+)\D*$')

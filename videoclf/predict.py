@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 from .core import VideoclfError, Project, load_json, save_csv, read_labels, natural_key, frame_file_name, list_frames
-from .decode import decode_frame, VideoReader, numbering_gaps
+from .decode import decode_frame, VideoReader, read_ahead, numbering_gaps
 from .windows import WindowIndex
 
 # %% auto #0
@@ -220,7 +220,7 @@ TrainedModel.write_frame_predictions = _write_frame_predictions
 
 # %% ../nbs/17_predict.ipynb #c019
 def _stages(self):
-    "(prepare(frames BGR list) -> batch, per_frame(batch) -> (b, ...), head(windows) -> probs) for streaming."
+    "(prepare(BGR frame) -> model pixels, per_frame(batch) -> (b, ...), head(windows) -> probs) for streaming."
     if self._per_frame is not None: return self._prepare, self._per_frame, self._head
     from videoclf.architectures import split_model
     if self.arch.inputs == 'features':
@@ -235,7 +235,7 @@ def _stages(self):
             cnn, head = split_model(self.model)
             per_frame = lambda x: np.asarray(cnn.predict_on_batch(x.astype('float32')), 'float32')
         else: per_frame, head = (lambda x: x), self.model
-    prepare = lambda frames: np.stack([decode_frame(f, size, gray) for f in frames])   # the caches' decoding, on video frames
+    prepare = lambda frame: decode_frame(frame, size, gray)   # the caches' decoding, on a video frame
     self._prepare, self._per_frame, self._head = prepare, per_frame, head
     return prepare, per_frame, head
 
@@ -271,7 +271,7 @@ def _predict_video(self,
     t0 = time.time()
     def flush():
         nonlocal buf
-        x = prepare(batch); f = per_frame(x)
+        f = per_frame(np.stack(batch))
         stats['per_frame_calls'] += 1; stats['per_frame_frames'] += len(f)
         buf = np.concatenate([np.repeat(f[:1], span, axis=0) if buf is None else buf, f])
         first = stats['frames']
@@ -282,11 +282,12 @@ def _predict_video(self,
             stats['windows'] += int(keep.sum())
         buf = buf[len(buf) - span:] if span else buf[:0]
         stats['frames'] += len(f); batch.clear()
+    ahead = int(np.clip((32 << 20) // max(1, reader.width * reader.height * 3), 2, 2 * batch_size))   # <= 32 MB of frames
     with tqdm(total=n_out or None, unit='frame', desc=name, disable=not progress) as bar:
-        for i, frame in reader:                   # warns if the file holds fewer frames than its header promises
+        for i, frame in read_ahead(reader, ahead):   # decoded on a thread; warns if the file holds fewer frames than its header promises
             if size is not None and frame.shape[:2] != tuple(size):
                 frame = cv2.resize(frame, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
-            batch.append(frame); src_idx.append(i)
+            batch.append(prepare(frame)); src_idx.append(i)
             if len(batch) == batch_size: flush(); bar.update(batch_size)
         if batch: n = len(batch); flush(); bar.update(n)
     stats['seconds'] = time.time() - t0; stats['frames_per_second'] = stats['frames'] / max(stats['seconds'], 1e-9)
