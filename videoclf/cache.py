@@ -6,16 +6,15 @@
 from __future__ import annotations
 import os, hashlib, json
 from pathlib import Path
-from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import cv2
 from tqdm.auto import tqdm
 from .core import VideoclfError, Project, save_json, load_json, save_npy, list_frames
+from .decode import DECODER, decoded_batches
 
 # %% auto #0
-__all__ = ['ORPHAN_AGE_S', 'DECODER', 'PerFrameStore', 'frame_signature', 'file_checksum', 'cache_file_record',
-           'cache_file_problem', 'frame_cache', 'jpeg_scale', 'frame_loader', 'feature_backbone', 'graph_inference',
-           'extract_features']
+__all__ = ['ORPHAN_AGE_S', 'PerFrameStore', 'frame_signature', 'file_checksum', 'cache_file_record', 'cache_file_problem',
+           'frame_cache', 'feature_backbone', 'graph_inference', 'extract_features']
 
 # %% ../nbs/09_cache.ipynb #c005
 class PerFrameStore:
@@ -158,12 +157,6 @@ def _cache_key(params:dict)->str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/09_cache.ipynb #c009
-def _read_frame(path, size, grayscale):
-    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE if grayscale else cv2.IMREAD_COLOR)
-    if img is None: raise VideoclfError(f"{path} cannot be decoded; delete or re-extract this frame.")
-    if img.shape[:2] != tuple(size): img = cv2.resize(img, (size[1], size[0]), interpolation=cv2.INTER_AREA)
-    return img[..., None] if grayscale else img[..., ::-1]  # RGB
-
 def frame_cache(project:Project,          # the project whose data/ frames are cached
                 frame_size:tuple=(64, 64), # (height, width) frames are resized to
                 grayscale:bool=False,      # one channel instead of RGB
@@ -173,17 +166,17 @@ def frame_cache(project:Project,          # the project whose data/ frames are c
     "Decode every frame once into memory-mapped uint8 arrays cache/frames/<key>/<video>.npy."
     videos = list(videos) if videos is not None else project.videos_on_disk()
     if not videos: raise VideoclfError(f"no frame folders in {project.data}; extract frames first.")
-    params = dict(kind='frames', frame_size=[int(s) for s in frame_size], grayscale=bool(grayscale))
+    params = dict(kind='frames', frame_size=[int(s) for s in frame_size], grayscale=bool(grayscale), decoder=DECODER)
     key = _cache_key(params); folder = project.cache/'frames'/key
     sigs = {v: frame_signature(project, v) for v in videos}
     stale = _stale_videos(folder, videos, sigs)
     if stale:
-        with ThreadPoolExecutor(workers) as ex, tqdm(total=sum(len(sigs[v]['names']) for v in stale),
-                                                     unit='frame', desc='frame cache') as bar:
+        with tqdm(total=sum(len(sigs[v]['names']) for v in stale), unit='frame', desc='frame cache') as bar:
             for v in stale:
-                d = project.frame_dir(v)
-                arr = np.stack(list(ex.map(lambda n: _read_frame(d/n, frame_size, grayscale), sigs[v]['names'])))
-                save_npy(folder/f'{v}.npy', arr.astype(np.uint8)); bar.update(len(arr))
+                d, parts = project.frame_dir(v), []
+                for b in decoded_batches([d/n for n in sigs[v]['names']], frame_size, grayscale, batch_size=64, workers=workers):
+                    parts.append(b); bar.update(len(b))
+                save_npy(folder/f'{v}.npy', np.concatenate(parts))
         _update_manifest(folder, params, {v: sigs[v] for v in stale})
     return PerFrameStore(folder, videos, key)
 
@@ -205,32 +198,6 @@ def _model_id(model)->str:
     for w in model.get_weights(): h.update(np.ascontiguousarray(w).tobytes())
     return f'{model.name}:{h.hexdigest()[:16]}'
 
-DECODER = 'jpeg-dct-scaled'   # part of the cache key: features depend on how frames are decoded
-_SCALES = (1, 2, 4, 8)
-
-def jpeg_scale(
-    path,                 # a frame file (every frame of a video has the same size)
-    frame_size:tuple,     # (h, w) the model reads
-)->int:                   # index into (1, 2, 4, 8): the JPEG is decoded at 1/scale of its size
-    "The largest JPEG DCT downscaling that still decodes a frame at least as large as `frame_size`."
-    import tensorflow as tf
-    if Path(path).suffix.lower() not in ('.jpg', '.jpeg'): return 0
-    try: H, W = (int(v) for v in tf.image.extract_jpeg_shape(tf.io.read_file(str(path)))[:2])   # the header only
-    except tf.errors.OpError as e: raise VideoclfError(f"cannot read frame {path}: not a JPEG, or damaged ({e.message}).") from e
-    return max(i for i, r in enumerate(_SCALES) if i == 0 or (H // r >= frame_size[0] and W // r >= frame_size[1]))
-
-def frame_loader(frame_size:tuple):
-    "A tf function (path, scale index) -> float32 (h, w, 3) RGB frame, for tf.data."
-    import tensorflow as tf
-    h, w = frame_size
-    def load(path, scale):
-        raw = tf.io.read_file(path)
-        full = lambda: tf.io.decode_image(raw, channels=3, expand_animations=False)
-        reduced = [lambda r=r: tf.image.decode_jpeg(raw, channels=3, ratio=r) for r in _SCALES[1:]]
-        img = tf.switch_case(tf.convert_to_tensor(scale, tf.int32), [full, *reduced])   # JPEGs twice the model input or more decode at 1/2, 1/4, 1/8 size
-        return tf.image.resize(tf.cast(img, tf.float32), (h, w), antialias=True)
-    return load
-
 def feature_backbone(
     backbone:str,         # registry name (videoclf.backbones)
     weights,              # 'imagenet', None (random init, seeded) or a weights file
@@ -251,18 +218,14 @@ def graph_inference(
     spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
     return tf.function(lambda x: model(x, training=False), input_signature=[spec])
 
-def _features_to_files(model, folder:Path, videos:list, paths:list, scales:list, load, batch_size:int):
-    "Run `model` over the frames of `videos` in one tf.data pipeline (decoding overlaps inference); one .npy per video."
-    import tensorflow as tf
+def _features_to_files(model, folder:Path, videos:list, paths:list, frame_size:tuple, batch_size:int, workers:int=None):
+    "Run `model` over the frames of `videos`, decoded on a thread pool ahead of the CNN; one .npy per video."
     sizes, flat = [len(p) for p in paths], [q for p in paths for q in p]
-    scale = np.repeat(np.asarray(scales, np.int32), sizes)
-    ds = (tf.data.Dataset.from_tensor_slices((flat, scale)).map(load, num_parallel_calls=tf.data.AUTOTUNE)
-          .batch(batch_size).prefetch(tf.data.AUTOTUNE))
     infer = graph_inference(model)
     vi, parts, have = 0, [], 0
     with tqdm(total=len(flat), unit='frame', desc='features') as bar:
-        for xb in ds:
-            f = np.asarray(infer(xb), np.float32).reshape(len(xb), -1); bar.update(len(f))
+        for xb in decoded_batches(flat, frame_size, batch_size=batch_size, workers=workers):
+            f = np.asarray(infer(xb.astype(np.float32)), np.float32).reshape(len(xb), -1); bar.update(len(f))
             while len(f):                     # a batch may span the end of one video and the start of the next
                 take = min(len(f), sizes[vi] - have)
                 parts.append(f[:take]); f, have = f[take:], have + take
@@ -276,9 +239,10 @@ def extract_features(project:Project,     # the project whose frames are featuri
                      frame_size:tuple=None, # (h, w); default the backbone's input size
                      batch_size:int=32,   # frames per model call
                      videos:list=None,    # videos (default: all on disk, natural order)
+                     workers:int=None,    # decoding threads (default: CPU count, at most 8)
                     )->PerFrameStore:
     "CNN features per frame, computed once per frame set and cached as memory-mapped float32 arrays."
-    import tensorflow as tf, keras
+    import keras
     videos = list(videos) if videos is not None else project.videos_on_disk()
     if not videos: raise VideoclfError(f"no frame folders in {project.data}; extract frames first.")
     if isinstance(backbone, keras.Model):
@@ -297,8 +261,7 @@ def extract_features(project:Project,     # the project whose frames are featuri
         if model is None: model = feature_backbone(backbone, weights, pooling, frame_size)
         empty = [v for v in stale if not sigs[v]['names']]
         if empty: raise VideoclfError(f"video '{empty[0]}' has no frames in {project.frame_dir(empty[0])}; extract them or leave it out.")
-        paths = [[str(project.frame_dir(v)/n) for n in sigs[v]['names']] for v in stale]
-        _features_to_files(model, folder, stale, paths, [jpeg_scale(p[0], frame_size) for p in paths],
-                           frame_loader(frame_size), batch_size)
+        paths = [[project.frame_dir(v)/n for n in sigs[v]['names']] for v in stale]
+        _features_to_files(model, folder, stale, paths, frame_size, batch_size, workers)
         _update_manifest(folder, params, {v: sigs[v] for v in stale})
     return PerFrameStore(folder, videos, key)

@@ -11,6 +11,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 import cv2
 from tqdm.auto import tqdm
 from .core import VideoclfError, Project, list_frames, atomic_write, save_csv
+from .decode import decode_frame, VideoReader
 
 # %% auto #0
 __all__ = ['motion_energy', 'burst_labels', 'baseline_burst_proba', 'fold_time_channels', 'burst_targets', 'add_baseline',
@@ -20,7 +21,7 @@ __all__ = ['motion_energy', 'burst_labels', 'baseline_burst_proba', 'fold_time_c
 # %% ../nbs/18_motion.ipynb #c005
 _LUMA_RGB = np.array([0.299, 0.587, 0.114])
 
-def _gray01(frame, bgr:bool=False, where:str='frame')->np.ndarray:
+def _gray01(frame, where:str='frame')->np.ndarray:
     "One frame (H, W) or (H, W, C) as float64 grayscale in [0, 1]."
     f = np.asarray(frame)
     if np.issubdtype(f.dtype, np.integer): scale = float(np.iinfo(f.dtype).max)
@@ -30,8 +31,7 @@ def _gray01(frame, bgr:bool=False, where:str='frame')->np.ndarray:
     if f.ndim == 3:
         if f.shape[-1] == 1: f = f[..., 0]
         elif f.shape[-1] in (3, 4):
-            w = _LUMA_RGB[::-1] if bgr else _LUMA_RGB
-            f = f[..., :3] @ w     # alpha, if any, is dropped
+            f = f[..., :3] @ _LUMA_RGB     # alpha, if any, is dropped
         else: raise VideoclfError(f"{where}: {f.shape[-1]} channels; frames need 1, 3 (RGB) or 4 (RGBA) channels.")
     elif f.ndim != 2: raise VideoclfError(f"{where}: a frame must be (H, W) or (H, W, C), not {f.shape}.")
     if scale == 1.0 and f.size and (f.max() > 1.0 or f.min() < 0.0):
@@ -45,28 +45,15 @@ def _array_frames(a):
     for i in range(len(a)): yield _gray01(a[i], where=f'frame {i}')
 
 def _folder_frames(folder:Path, names):
-    for n in names:
-        img = cv2.imread(str(folder/n), cv2.IMREAD_UNCHANGED)
-        if img is None: raise VideoclfError(f"cannot read frame {folder/n}: the file is broken or not an image; "
-                                            "delete it or extract the frames again.")
-        yield _gray01(img, bgr=True, where=str(folder/n))
+    for n in names: yield _gray01(decode_frame(folder/n), where=str(folder/n))   # RGB at full size; errors name the file
 
-def _video_frames(path:Path):
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        cap.release()
-        raise VideoclfError(f"could not open video {path}: OpenCV cannot read it. Check it plays, or re-encode it "
-                            "(e.g. `ffmpeg -i in.mov -c:v libx264 out.mp4`).")
-    try:
-        while True:
-            ok, img = cap.read()
-            if not ok: break
-            yield _gray01(img, bgr=True, where=str(path))
-    finally: cap.release()
+def _video_frames(reader:VideoReader):
+    for _, img in reader: yield _gray01(decode_frame(img), where=str(reader.path))
 
 def motion_energy(
     frames,               # array (T, H, W) / (T, H, W, C), a frame folder or a video file
     progress:bool=True,   # progress bar for folders and videos
+    fps:float=None,       # video files: read at this frame rate, as extraction picks frames (None: every frame)
 )->np.ndarray:            # float64 (T,): mean |frame[t+1] - frame[t]| of grayscale in [0, 1]; last = 0
     "Mean absolute grayscale change from each frame to the next: the motion energy of a video."
     if isinstance(frames, (str, Path)):
@@ -75,9 +62,9 @@ def motion_energy(
             names = list_frames(p)
             if not names: raise VideoclfError(f"{p} holds no frame images (.jpg, .png, …); extract frames into it first.")
             it, total, where = _folder_frames(p, names), len(names), lambda i: str(p/names[i])
-        elif p.is_file():
-            cap = cv2.VideoCapture(str(p)); total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) or None; cap.release()
-            it, where = _video_frames(p), lambda i: f'{p} frame {i}'
+        elif p.exists():
+            reader = VideoReader(p, fps)
+            it, total, where = _video_frames(reader), len(reader) or None, lambda i: f'{p} frame {i}'
         else: raise VideoclfError(f"{p} does not exist: pass a frame folder, a video file or an array.")
         it = tqdm(it, total=total, desc=f'motion {p.name}', unit='frame', disable=not progress, leave=False)
     else:

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 from .core import VideoclfError, Project, load_json, save_csv, read_labels, natural_key, frame_file_name, list_frames
+from .decode import decode_frame, VideoReader, read_ahead, numbering_gaps
+from .windows import WindowIndex
 
 # %% auto #0
-__all__ = ['TrainedModel', 'training_fps', 'load_trained', 'predict']
+__all__ = ['TrainedModel', 'training_fps', 'load_trained', 'RunWindows', 'predict']
 
 # %% ../nbs/17_predict.ipynb #c007
 class TrainedModel:
@@ -44,17 +46,22 @@ class TrainedModel:
 
 def training_fps(
     project:Project,   # the project a model was trained on
+    videos:list=None,  # the training videos (default: the labelled ones, else every frame folder)
 )->float|None:         # the fps of its extracted frames, None when unknown
-    "The frame rate of the training frames, from the extraction.json of the labelled videos."
-    videos = []
-    if project.labels_path.exists(): videos = sorted(read_labels(project.labels_path).video.unique(), key=natural_key)
-    rates = set()
-    for v in videos or project.videos_on_disk():
-        p = project.frame_dir(v)/'extraction.json'
-        if p.exists(): rates.add(round(float(load_json(p)['fps']), 6))
-    if len(rates) > 1:
-        warnings.warn(f"the training videos were extracted at different frame rates {sorted(rates)}; using the lowest.")
-    return min(rates) if rates else None
+    "The frame rate of the training frames (`Project.video_fps`); warns when the videos differ."
+    if videos is None:
+        if project.labels_path.exists(): videos = sorted(read_labels(project.labels_path).video.unique(), key=natural_key)
+        videos = videos or project.videos_on_disk()
+    by_rate = {}
+    for v in videos:
+        r = project.video_fps(v)
+        if r: by_rate.setdefault(round(r, 6), []).append(v)
+    if len(by_rate) > 1:
+        warnings.warn("the training videos were extracted at different frame rates (" +
+                      '; '.join(f"{r:g} fps: {', '.join(vs[:3])}{' …' if len(vs) > 3 else ''}" for r, vs in sorted(by_rate.items())) +
+                      f"), so a window spans a different time in each; prediction assumes the lowest, {min(by_rate):g} fps. "
+                      "Extract every video at one rate (extract_frames(fps=...)).", stacklevel=2)
+    return min(by_rate) if by_rate else None
 
 def load_trained(
     project,      # Project or project folder the model was trained in
@@ -73,7 +80,11 @@ def load_trained(
         if not (d/f).exists():
             raise VideoclfError(f"{d/f} is missing: model '{model_id}' has not finished training "
                                 f"({'see error.txt' if (d/'error.txt').exists() else 'train it, or check the model_id'}).")
-    model = keras.saving.load_model(d/'model_best.keras', compile=False)
+    try: model = keras.saving.load_model(d/'model_best.keras', compile=False)
+    except Exception as err:   # Keras reports a damaged zip as "File not found"
+        raise VideoclfError(f"{d/'model_best.keras'} cannot be read: the file is damaged or incomplete "
+                            f"({type(err).__name__}: {str(err)[:160]}). Train model '{model_id}' again "
+                            "(train(..., overwrite=True) or `videoclf train --overwrite`), or restore the file from a copy.") from err
     from videoclf.experiment import validate_experiment
     params = load_json(d/'params.json')
     e = {**validate_experiment({k: v for k, v in params.items() if k not in ('weights', 'model_weights_path')}),
@@ -93,6 +104,44 @@ def _resolve_frames(src):
     if not prj.videos_on_disk(): tmp.cleanup(); raise VideoclfError(f"{p} holds no frame images and no frame folders.")
     return prj, None, tmp
 
+class RunWindows(WindowIndex):
+    "A `WindowIndex` whose windows never reach across a break: a frame after a break starts its windows afresh, like a video's first frame."
+    def __init__(self,
+                 n_frames_per_video:list, # frames of each video, in storage order
+                 breaks,                  # global rows that follow a gap in their video's frame numbering
+                 sequence_length:int, frame_step:int=1, target_offset:int=0, padding:str='pad'):   # as WindowIndex
+        super().__init__(n_frames_per_video, sequence_length, frame_step, target_offset, padding)
+        total = int(self.n_frames.sum())
+        first = np.zeros(total, bool); first[self.offsets[self.n_frames > 0]] = True; first[np.asarray(breaks, np.int64)] = True
+        self.run_start = np.maximum.accumulate(np.where(first, np.arange(total), 0)) if total else np.zeros(0, np.int64)
+        if not len(self): return
+        a, span = self.anchors, (self.sequence_length - 1) * self.frame_step
+        keep = self.run_start[self.targets] == self.run_start[a]           # the target lies in the anchor's run
+        if padding == 'drop': keep &= a - span >= self.run_start[a]        # the whole window lies in it
+        for k in ('sample_video', 'sample_frame', 'anchors', 'targets'): setattr(self, k, getattr(self, k)[keep])
+
+    def rows(self, sample_ids=None)->np.ndarray:
+        "Global rows (n, L) of the given samples; frames before the start of a run repeat its first frame."
+        ids = np.arange(len(self)) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
+        return np.maximum(super().rows(ids), self.run_start[self.anchors[ids]][:, None])
+
+def _frame_breaks(prj:Project, videos:list, offsets, padding:str)->list:
+    "Global rows that follow a gap in the frame numbering of their video; warns about each video with gaps."
+    out = []
+    for v, off in zip(videos, offsets):
+        names = prj.frame_files(v); gaps = numbering_gaps(names)
+        if gaps:
+            warnings.warn(f"video '{v}': {sum(m for _, m in gaps)} frame(s) are missing from {prj.frame_dir(v)} ("
+                          + ', '.join(f"{m} before {names[i]}" for i, m in gaps[:3]) + (' …' if len(gaps) > 3 else '')
+                          + "). Windows do not reach across a gap: the frames after it are predicted as at the start of a "
+                          f"video (padding={padding!r}). Extract the video again to restore the missing frames.", stacklevel=3)
+            out += [int(off) + i for i, _ in gaps]
+        n_rec = prj.extraction_info(v).get('n_frames')
+        if n_rec and len(names) + sum(m for _, m in gaps) < n_rec:
+            warnings.warn(f"video '{v}': {prj.frame_dir(v)} holds {len(names)} frames but its extraction.json records "
+                          f"{n_rec}: frames are missing at its start or end.", stacklevel=3)
+    return out
+
 def _frame_rows(tm:TrainedModel, probs:np.ndarray, video, frame, label=None, split=None)->pd.DataFrame:
     "A frame_predictions table of this model's classes (see training.frame_prediction_rows)."
     from videoclf.training import frame_prediction_rows
@@ -105,7 +154,6 @@ def _predict_frames(self,
                    )->pd.DataFrame:       # frame_predictions.csv columns, one row per predicted frame
     "Predict every frame of frame folders; label, split and error stay empty for unlabelled frames."
     from videoclf.training import experiment_store, predict_samples
-    from videoclf.windows import WindowIndex
     from videoclf.datasets import frame_table
     prj, only, tmp = _resolve_frames(self.project if frames is None else frames)
     try:
@@ -113,13 +161,16 @@ def _predict_frames(self,
         if not videos: raise VideoclfError(f"no frame folders in {prj.data}; extract frames first.")
         missing = [v for v in videos if not prj.frame_files(v)]
         if missing: raise VideoclfError(f"video '{missing[0]}' has no frames in {prj.frame_dir(missing[0])}.")
+        for v in videos: self._check_rate(prj.video_fps(v), f"frame folder {prj.frame_dir(v)}")
         store = experiment_store(self.e, prj, videos)
         table = frame_table(prj, videos=videos)
-        w = WindowIndex(list(store.n_frames), self.e['sequence_length'], frame_step=self.e['frame_step'],
-                        target_offset=self.e['target_offset'], padding=self.e['padding'])
+        w = RunWindows(list(store.n_frames), _frame_breaks(prj, videos, store.offsets, self.e['padding']),
+                       self.e['sequence_length'], frame_step=self.e['frame_step'],
+                       target_offset=self.e['target_offset'], padding=self.e['padding'])
         probs = predict_samples(self.model, store, w, np.arange(len(w)), batch_size)
         t = table.iloc[np.asarray(w.targets)]
         self.predictions = _frame_rows(self, probs, t.video.values, t.frame.values, t.label.values, t.split.values)
+        self._warn_unpredicted(dict(zip(videos, store.n_frames)), self.predictions)
     finally:
         if tmp is not None: tmp.cleanup()
     return self.predictions
@@ -133,37 +184,58 @@ def _write_frame_predictions(self,
     if df is None: raise VideoclfError("nothing to write yet: call predict_frames or predict_video first, or pass predictions=.")
     return save_csv(path, df)
 
+def _check_rate(self,
+                rate,                 # frame rate of the frames to predict (None: unknown)
+                where:str,            # what they are, for the message
+                video_file:bool=False, # a video file (it can be read at the model's rate)
+               ):
+    "Warn when frames at `rate` fps are not at the rate the model learned its windows at."
+    if self.fps is None or not rate or math.isclose(rate, self.fps, rel_tol=0.01): return
+    n = (self.e['sequence_length'] - 1) * self.e['frame_step'] + 1
+    if rate > self.fps: fix = ("pass fps='model' to predict at the model's rate" if video_file else
+                               f"extract the frames at {self.fps:g} fps (extract_frames(fps={self.fps:g}))")
+    else: fix = f"frames cannot be made up: use a model trained on frames at {rate:g} fps"
+    warnings.warn(f"{where} is at {rate:g} fps but model '{self.model_id}' was trained on frames at {self.fps:g} fps: "
+                  f"a window of {n} frames spans {n / rate:.3g} s here instead of {n / self.fps:.3g} s, so the predictions "
+                  f"may be wrong; {fix}.", stacklevel=3)
+
+def _warn_unpredicted(self,
+                      n_frames:dict,      # video -> frames read
+                      predictions:pd.DataFrame): # the predictions made
+    "Warn about each video that got no prediction at all, and why."
+    got = set(predictions.video)
+    for v, n in n_frames.items():
+        if v in got: continue
+        L, step, off = self.e['sequence_length'], self.e['frame_step'], self.e['target_offset']
+        need = ((L - 1) * step + 1 if self.e['padding'] == 'drop' else 1) + off
+        warnings.warn(f"video '{v}' has {n} frame(s) and gets no prediction: model '{self.model_id}' needs at least {need} "
+                      f"(padding={self.e['padding']!r}, {L} frames x step {step}, target_offset {off})"
+                      + (". A model trained with padding='pad' predicts every frame." if self.e['padding'] == 'drop' else '.'),
+                      stacklevel=3)
+
+TrainedModel._check_rate = _check_rate
+TrainedModel._warn_unpredicted = _warn_unpredicted
 TrainedModel.predict_frames = _predict_frames
 TrainedModel.write_frame_predictions = _write_frame_predictions
 
 # %% ../nbs/17_predict.ipynb #c019
 def _stages(self):
-    "(prepare(frames BGR list) -> batch, per_frame(batch) -> (b, ...), head(windows) -> probs) for streaming."
+    "(prepare(BGR frame) -> model pixels, per_frame(batch) -> (b, ...), head(windows) -> probs) for streaming."
     if self._per_frame is not None: return self._prepare, self._per_frame, self._head
-    import tensorflow as tf
     from videoclf.architectures import split_model
     if self.arch.inputs == 'features':
         from videoclf.cache import feature_backbone, graph_inference
         from videoclf.backbones import get_backbone
-        h, w = self.e['frame_size'] or get_backbone(self.e['pretrained_model_name']).input_size
-        cnn = graph_inference(feature_backbone(self.e['pretrained_model_name'], self.e['weights'], self.e['pooling'], (h, w)))
-        def prepare(frames):
-            x = np.stack([f[..., ::-1] for f in frames]).astype('float32')
-            return np.asarray(tf.image.resize(x, (h, w), antialias=True))
-        per_frame, head = (lambda x: np.asarray(cnn(x), 'float32')), self.model
+        size, gray = tuple(self.e['frame_size'] or get_backbone(self.e['pretrained_model_name']).input_size), False
+        cnn = graph_inference(feature_backbone(self.e['pretrained_model_name'], self.e['weights'], self.e['pooling'], size))
+        per_frame, head = (lambda x: np.asarray(cnn(x.astype('float32')), 'float32')), self.model
     else:
-        h, w = self.e['frame_size']; gray = self.e['grayscale']
-        def prepare(frames):
-            out = []
-            for f in frames:
-                if gray: f = cv2.cvtColor(f, cv2.COLOR_BGR2GRAY)
-                if f.shape[:2] != (h, w): f = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
-                out.append(f[..., None] if gray else f[..., ::-1])
-            return np.stack(out)
+        size, gray = tuple(self.e['frame_size']), self.e['grayscale']
         if any(l.name == 'per_frame' for l in self.model.layers):
             cnn, head = split_model(self.model)
             per_frame = lambda x: np.asarray(cnn.predict_on_batch(x.astype('float32')), 'float32')
         else: per_frame, head = (lambda x: x), self.model
+    prepare = lambda frame: decode_frame(frame, size, gray)   # the caches' decoding, on a video frame
     self._prepare, self._per_frame, self._head = prepare, per_frame, head
     return prepare, per_frame, head
 
@@ -185,11 +257,12 @@ def _predict_video(self,
                    progress:bool=True,      # progress bar in frames/s
                   )->pd.DataFrame:          # frame_predictions columns (+ time in s); frame names as extract_frames would write them
     "Predict every frame (or the model's fps) of a video file, streaming: no JPEGs, constant memory."
-    from videoclf.frames import video_info, frame_indices
     video_path = Path(video_path); name = name or video_path.stem
-    info = video_info(video_path); src = info['fps']
+    reader = VideoReader(video_path); src = reader.source_fps
     if fps == 'model': fps = self.fps if self.fps is not None and self.fps < src - 1e-6 else None
-    n_out = len(frame_indices(info['n_frames'], src, fps)) if info['n_frames'] else 0
+    if fps is not None: reader = VideoReader(video_path, fps)
+    self._check_rate(fps or src, f"video {video_path}", video_file=True)
+    n_out = len(reader)
     prepare, per_frame, head = self._stages()
     L, step, off, drop = self.e['sequence_length'], self.e['frame_step'], self.e['target_offset'], self.e['padding'] == 'drop'
     span = (L - 1) * step
@@ -198,7 +271,7 @@ def _predict_video(self,
     t0 = time.time()
     def flush():
         nonlocal buf
-        x = prepare(batch); f = per_frame(x)
+        f = per_frame(np.stack(batch))
         stats['per_frame_calls'] += 1; stats['per_frame_frames'] += len(f)
         buf = np.concatenate([np.repeat(f[:1], span, axis=0) if buf is None else buf, f])
         first = stats['frames']
@@ -209,24 +282,14 @@ def _predict_video(self,
             stats['windows'] += int(keep.sum())
         buf = buf[len(buf) - span:] if span else buf[:0]
         stats['frames'] += len(f); batch.clear()
-    cap = cv2.VideoCapture(str(video_path))
-    try:
-        bar = tqdm(total=n_out or None, unit='frame', desc=name, disable=not progress)
-        i, k, r = 0, 0, None if fps is None else src / fps
-        while True:
-            if fps is None or i == int(math.floor(k * r + 0.5)):
-                ok, frame = cap.read()
-                if not ok: break
-                if size is not None and frame.shape[:2] != tuple(size):
-                    frame = cv2.resize(frame, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
-                batch.append(frame); src_idx.append(i); k += 1
-                if len(batch) == batch_size: flush(); bar.update(batch_size)
-            elif not cap.grab(): break
-            i += 1
+    ahead = int(np.clip((32 << 20) // max(1, reader.width * reader.height * 3), 2, 2 * batch_size))   # <= 32 MB of frames
+    with tqdm(total=n_out or None, unit='frame', desc=name, disable=not progress) as bar:
+        for i, frame in read_ahead(reader, ahead):   # decoded on a thread; warns if the file holds fewer frames than its header promises
+            if size is not None and frame.shape[:2] != tuple(size):
+                frame = cv2.resize(frame, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+            batch.append(prepare(frame)); src_idx.append(i)
+            if len(batch) == batch_size: flush(); bar.update(batch_size)
         if batch: n = len(batch); flush(); bar.update(n)
-        bar.close()
-    finally: cap.release()
-    if not src_idx: raise VideoclfError(f"could not decode any frame of {video_path}: corrupt file or a codec OpenCV lacks.")
     stats['seconds'] = time.time() - t0; stats['frames_per_second'] = stats['frames'] / max(stats['seconds'], 1e-9)
     self.stats = stats
     p = np.concatenate(probs) if probs else np.zeros((0, len(self.classes)), 'float32')
@@ -235,6 +298,7 @@ def _predict_video(self,
     width_n = max(n_out, len(src_idx))
     df = _frame_rows(self, p, [name] * len(targets), [frame_file_name(name, t + 1, width_n) for t in targets])
     df['time'] = np.asarray(src_idx, dtype=float)[targets] / src
+    self._warn_unpredicted({name: len(src_idx)}, df)
     self.predictions = df
     return df
 
