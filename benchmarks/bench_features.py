@@ -68,6 +68,6 @@ def main(argv=None):
         rows.append(dict(frames_from='seal JPEGs' if 'synth' not in folders else 'synthetic JPEGs', backbone=name, weights='imagenet file' if weights else 'None', frame_size=f'{size[0]}x{size[1]}',
                          frames=n, videoclf_fps=n / t_lib, predict_in_memory_fps=n / t_ref, decode_only_fps=n / t_dec,
                          ratio=t_ref / t_lib, target=0.85, met=bool(t_ref / t_lib >= 0.85)))
-    return report(NAME, args, rows, ['decode_only_fps: decode_frame alone (reduced JPEG decoding + area resize, one thread), for context.'])
+    return report(NAME, args, rows, ['decode_only_fps: decode_frame alone (full decode + box shrink + final resize, one thread), for context.'])
 
 if __name__ == '__main__': main()

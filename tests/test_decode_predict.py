@@ -31,9 +31,10 @@ def _seal_frames(n=32):
     return w, sorted(folder.glob('*.jpeg'))[:n]
 
 def test_seal_cache_and_stream_features_agree(tmp_path):
-    """The feature cache (JPEG files, libjpeg reduced decoding) and the streaming path (the same frames decoded whole,
-    as a video of them would give) agree: mean relative feature difference < 0.04 (it was 0.06 when the cache resized
-    with TensorFlow after reduced decoding and the stream resized whole frames in one step)."""
+    """The feature cache (JPEG files) and the streaming path (the same frames as decoded arrays, as a video of them would
+    give) compute the same features: one decoding recipe, so the same pixels give the same features (the relative
+    difference was 0.06 when the cache resized with TensorFlow after reduced decoding and the stream resized whole
+    frames in one step, and 0.026 with reduced JPEG decoding against a box shrink of the decoded frame)."""
     from videoclf.core import Project
     from videoclf.cache import extract_features
     from videoclf.predict import TrainedModel
@@ -47,4 +48,4 @@ def test_seal_cache_and_stream_features_agree(tmp_path):
     prepare, per_frame, _ = TrainedModel(None, e, LabelMap(['noseal', 'seal']))._stages()
     stream = np.concatenate([per_frame(np.stack([prepare(cv2.imread(str(f))) for f in files[i:i + 16]])) for i in range(0, len(files), 16)])
     rel = np.abs(stream - cache).mean(1) / np.abs(cache).mean(1)
-    assert rel.mean() < 0.04, rel.mean()
+    assert rel.max() < 1e-4, rel.max()
