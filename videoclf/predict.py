@@ -80,6 +80,8 @@ def load_trained(
         if not (d/f).exists():
             raise VideoclfError(f"{d/f} is missing: model '{model_id}' has not finished training "
                                 f"({'see error.txt' if (d/'error.txt').exists() else 'train it, or check the model_id'}).")
+    from videoclf.device import gpu_defaults
+    gpu_defaults()   # memory growth on, before the model takes the GPU
     try: model = keras.saving.load_model(d/'model_best.keras', compile=False)
     except Exception as err:   # Keras reports a damaged zip as "File not found"
         raise VideoclfError(f"{d/'model_best.keras'} cannot be read: the file is damaged or incomplete "
@@ -316,19 +318,22 @@ def predict(
 )->pd.DataFrame:           # frame predictions of every input, concatenated
     "Frame predictions of a trained model for videos, frame folders or projects; optionally written to CSV."
     from videoclf.frames import VIDEO_EXTS, find_videos
+    from videoclf.device import device_line, model_flags, out_of_memory_hint
     tm = load_trained(project, model_id)
+    if progress: print(device_line('prediction', **model_flags(tm.model)))
     if inputs is None: inputs = [tm.project]
     elif isinstance(inputs, (str, Path, Project)): inputs = [inputs]
     parts = []
-    for src in inputs:
-        if isinstance(src, Project): parts.append(tm.predict_frames(src, batch_size=batch_size)); continue
-        p = Path(src).expanduser()
-        if not p.exists(): raise VideoclfError(f"{p} does not exist: give video files, folders of videos or frame folders.")
-        vids = [p] if p.is_file() else ([] if list_frames(p) or (p/'data').is_dir() else find_videos(p))
-        if p.is_file() and p.suffix.lower() not in VIDEO_EXTS:
-            raise VideoclfError(f"{p} is not a video file ({', '.join(VIDEO_EXTS)}) nor a folder.")
-        if vids: parts += [tm.predict_video(v, fps=fps, batch_size=batch_size, progress=progress) for v in vids]
-        else: parts.append(tm.predict_frames(p, batch_size=batch_size))
+    with out_of_memory_hint(batch_size, 'prediction'):
+        for src in inputs:
+            if isinstance(src, Project): parts.append(tm.predict_frames(src, batch_size=batch_size)); continue
+            p = Path(src).expanduser()
+            if not p.exists(): raise VideoclfError(f"{p} does not exist: give video files, folders of videos or frame folders.")
+            vids = [p] if p.is_file() else ([] if list_frames(p) or (p/'data').is_dir() else find_videos(p))
+            if p.is_file() and p.suffix.lower() not in VIDEO_EXTS:
+                raise VideoclfError(f"{p} is not a video file ({', '.join(VIDEO_EXTS)}) nor a folder.")
+            if vids: parts += [tm.predict_video(v, fps=fps, batch_size=batch_size, progress=progress) for v in vids]
+            else: parts.append(tm.predict_frames(p, batch_size=batch_size))
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     tm.predictions = df
     if out is not None: save_csv(out, df)

@@ -13,6 +13,7 @@ from .core import (VideoclfError, Project, read_labels, natural_key, save_json, 
                            save_text, atomic_write)
 from .experiment import validate_experiment
 from .claims import claimed
+from .device import gpu_defaults, device_facts, device_line, model_flags, mixed_precision_supported, out_of_memory_hint
 from .classes import decide, labels_of, class_scores, macro_average, decision_confusion, plot_confusion
 
 # %% auto #0
@@ -460,18 +461,6 @@ def _versions()->dict:
     return dict(version_python=platform.python_version(), version_tensorflow=tf.__version__, version_keras=keras.__version__,
                 version_numpy=np.__version__, version_sklearn=sklearn.__version__, version_videoclf=videoclf.__version__)
 
-def _device()->str:
-    import tensorflow as tf
-    gpus = tf.config.list_physical_devices('GPU')
-    if gpus:
-        d = tf.config.experimental.get_device_details(gpus[0])
-        return f"GPU: {d.get('device_name', gpus[0].name)}" + (f" (x{len(gpus)})" if len(gpus) > 1 else '')
-    name = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError), open('/proc/cpuinfo') as f:
-        for line in f:
-            if line.startswith('model name'): name = line.split(':', 1)[1].strip(); break
-    return f"CPU: {name} ({os.cpu_count()} cores)"
-
 def _fingerprint(project:Project, data:ExperimentData)->str:
     "What a run trains on: every stored frame with its label and split, the videos, and the per-frame cache."
     h = hashlib.sha256(pd.util.hash_pandas_object(data.table[['video', 'frame', 'label', 'split']].astype(str),
@@ -584,10 +573,11 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     started = lambda: save_json(out/'_progress.json', dict(experiment=experiment, fingerprint=None, checkpoints=[]))
     if progress is None: started()   # from here on a kill leaves an interrupted run (resumable from its first checkpoint)
     save_json(out/'params.json', e)
+    gpu_defaults()                                 # memory growth: notebooks and Ray trials can share a GPU
     keras.utils.set_random_seed(e['seed'])
     on_gpu = bool(tf.config.list_physical_devices('GPU'))
     if not on_gpu: tf.config.experimental.enable_op_determinism()  # same metrics on a re-run (CPU)
-    use_mp = e['mixed_precision'] and on_gpu
+    use_mp = e['mixed_precision'] and mixed_precision_supported()   # tensor cores (GPUs of compute capability >= 7.0)
     try:
         if use_mp: keras.mixed_precision.set_global_policy('mixed_float16')
         data = experiment_data(e, project)
@@ -609,6 +599,7 @@ def _train_claimed(e, project, out, overwrite, callbacks):
             raise VideoclfError(f"model_weights_path {e['model_weights_path']} does not fit this model ({err}). "
                                 "It must come from the same architecture, sizes and classes.") from err
     save_text(out/'model_summary.txt', _summary(model))
+    log.info(device_line('training', **model_flags(model)))
     cw = _class_weight(e, data)
     train_ids, train_y = _train_ids(e, data)
     aug = e['augmentation'] if ARCHITECTURES[e['architecture']].inputs == 'frames' else None
@@ -638,14 +629,16 @@ def _train_claimed(e, project, out, overwrite, callbacks):
         cbs = [progress_cb, *_tensorboard(out/'tensorboard'/f'round{r + 1}', log), *(callbacks or [])]
         log.info(f"round {r + 1}/{len(e['learning_rates'])}: learning rate {lr:g}, up to {e['epochs']} epochs"
                  + (f" (from epoch {resumed + 1})" if resumed else ''))
-        model.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], initial_epoch=resumed, class_weight=cw,
-                  callbacks=cbs, verbose=e['verbose'], shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
+        with out_of_memory_hint(e['batch_size'], 'training'):
+            model.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], initial_epoch=resumed, class_weight=cw,
+                      callbacks=cbs, verbose=e['verbose'], shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
         if state['rounds_done'] <= r:   # stopped by another callback
             progress_cb.end_round(); ckpt.save(model, state, optimizer=False)
         log.info(f"round {r + 1} done: best {e['monitor']} so far {state['best_value']} (round {state['best_round']})")
     if state['best_file']: ckpt.load_best(model, state['best_file'])
     state['fit_dt_train_end'] = _now()
-    results = _evaluate_and_write(e, project, data, model, state, out, log)
+    with out_of_memory_hint(max(e['batch_size'], 32), 'evaluation'):
+        results = _evaluate_and_write(e, project, data, model, state, out, log)
     _clear_training_state(out)
     for h in list(log.handlers): log.removeHandler(h); h.close()
     return results
@@ -705,7 +698,7 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
         'model_trainable_param_count': int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         'num_features': int(feats.shape[1] if feats is not None else np.prod(data.store.shape_per_frame)),
         'path_model': str(out/'model_best.keras'), 'path_frame_predictions': str(out/'frame_predictions.csv'),
-        'cache_key': data.store.key, 'data_fingerprint': _fingerprint(project, data), 'device': _device(),
+        'cache_key': data.store.key, 'data_fingerprint': _fingerprint(project, data), **device_facts(),
         'train_windows_per_second': round(state['train_windows_seen'] / max(state['fit_seconds'], 1e-9), 2),
         **_versions(),
     })
