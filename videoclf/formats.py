@@ -16,8 +16,8 @@ from .core import (VideoclfError, did_you_mean, read_text, read_table, atomic_wr
 # %% auto #0
 __all__ = ['ANNOTATION_FORMATS', 'BORIS_NO_SUBJECT', 'AnnotationFormat', 'register_format', 'annotation_format', 'writes',
            'formats_table', 'frame_numbers_of', 'frames_to_intervals', 'header_of', 'detect_format', 'check_format',
-           'read_annotation_table', 'read_boris_binary', 'read_deepethogram', 'read_onehot', 'write_boris_binary',
-           'write_deepethogram', 'write_onehot', 'write_intervals']
+           'read_annotation_table', 'read_boris_binary', 'read_deepethogram', 'read_onehot', 'read_labels_table',
+           'write_boris_binary', 'write_deepethogram', 'write_onehot', 'write_intervals', 'write_labels_table']
 
 # %% ../nbs/02a_formats.ipynb #ra005
 @dataclass(frozen=True)
@@ -300,6 +300,26 @@ def read_onehot(
     t.attrs.update(source=str(path))
     return t
 
+# %% ../nbs/02a_formats.ipynb #ra041
+def _is_labels(cols): return {'video', 'frame', 'label'} <= set(cols)
+
+@annotation_format('labels', 'frames', _is_labels, pattern='*labels*.csv', doc="videoclf labels.csv: video,frame,label[,split,source]")
+def read_labels_table(
+    path,                   # a labels.csv
+    unit:str='auto',        # ignored (one row per frame)
+    allow_empty:bool=False, # accept a file without rows
+)->pd.DataFrame:            # video, frame (1-based number), label, row
+    "Read a labels.csv as per-frame labels (frame numbers from the frame names)."
+    from videoclf.core import read_labels
+    path = Path(path)
+    lab = read_labels(path)
+    if not len(lab) and not allow_empty: raise VideoclfError(f"{path} has no label rows.")
+    t = pd.DataFrame({'video': lab.video.values, 'frame': 0, 'label': [join_labels(label_parts(l)) for l in lab.label],
+                      'row': read_table(path)['_line'].values[:len(lab)]})
+    for v, idx in t.groupby('video', sort=False).indices.items(): t.loc[idx, 'frame'] = frame_numbers_of(lab.frame.values[idx])
+    t.attrs.update(source=str(path))
+    return t
+
 # %% ../nbs/02a_formats.ipynb #ra025
 def _label_table(table:pd.DataFrame, column:str)->pd.DataFrame:
     missing = [c for c in ('video', 'frame', column) if c not in table.columns]
@@ -407,3 +427,17 @@ def write_intervals(
         f = iv.video.map(lambda v: float(fps[v] if isinstance(fps, dict) else fps))
         out = pd.DataFrame({'video': iv.video, 'start': ((iv.start - 1)/f).round(6), 'end': (iv.end/f).round(6), 'label': iv.label})
     return [_write_csv(Path(path), out)]
+
+@writes('labels')
+def write_labels_table(
+    table:pd.DataFrame,     # per-frame labels or predictions: video, frame, `column`
+    path,                   # the labels CSV to write (a file it replaces is backed up first)
+    column:str='label',     # the labels to write
+    fps:float=None,         # unused
+    classes:list=None,      # unused
+)->list:                    # [the file written]
+    "Write per-frame labels (or predictions) as a labels.csv: video, frame, label (frames without a class left out)."
+    from videoclf.core import write_labels
+    t = _label_table(table, column)
+    t = t[t.label != ''][['video', 'frame', 'label']]
+    return [write_labels(t.reset_index(drop=True), path)]
