@@ -92,7 +92,8 @@ def plot_time_budget(
     order = sorted(stats.label.unique(), key=natural_key)
     sns.barplot(data=stats, x='video', y='time_budget_pct', hue='label', hue_order=order, palette=_palette(order), ax=ax)
     ax.set_ylabel('time budget (% of time)'); ax.set_xlabel(''); ax.set_title('time budget'); ax.tick_params(axis='x', rotation=30)
-    ax.legend(fontsize=8, title=None)
+    ax.set_ylim(0, 1.25 * max(float(stats.time_budget_pct.max()), 1))             # room for the legend above the bars
+    ax.legend(fontsize=8, title=None, loc='upper left', ncol=min(len(order), 4), frameon=False)
     return _save(fig, path)
 
 def plot_bout_durations(
