@@ -39,18 +39,19 @@ def make_segments(
     videos,          # video of each row
     numbers,         # frame number of each row
     pool,            # bool per row: the frame may be suggested (it has no reviewed label)
-    length:int,      # frames per segment
+    length,          # frames per segment: a number, or a dict video -> number
 )->list:             # index arrays (rows of one segment, in time order)
     "Cut the pool frames of each video into runs of at most `length` consecutive frames."
-    if int(length) < 1: raise VideoclfError(f"segment length must be at least 1 frame, not {length}.")
     videos, numbers, pool = np.asarray(videos).astype(str), np.asarray(numbers), np.asarray(pool, bool)
     out = []
-    for v in pd.unique(videos):
-        idx = np.flatnonzero((videos == v) & pool)
+    for v, idx in pd.Series(np.arange(len(videos))).groupby(videos, sort=False).indices.items():
+        L = int(length[v] if isinstance(length, dict) else length)
+        if L < 1: raise VideoclfError(f"segment length must be at least 1 frame, not {L}.")
+        idx = idx[pool[idx]]
         idx = idx[np.argsort(numbers[idx], kind='stable')]
         if not len(idx): continue
         runs = np.split(idx, np.flatnonzero(np.diff(numbers[idx]) != 1) + 1)
-        for r in runs: out += [r[s:s + int(length)] for s in range(0, len(r), int(length))]
+        for r in runs: out += [r[s:s + L] for s in range(0, len(r), L)]
     return out
 
 def segment_scores(
@@ -110,10 +111,8 @@ def _pool_of(fp:pd.DataFrame, numbers:np.ndarray, project:Project|None)->np.ndar
     if project is not None and project.labels_path.exists():
         lab = read_labels(project.labels_path)
         human = lab if 'source' not in lab.columns else lab[lab.source == 'human']
-        done = set(zip(human.video.astype(str), frame_numbers_of(human.frame.values) if len(human) else []))
-        if len(human):
-            done = set()
-            for v, g in human.groupby('video'): done |= {(str(v), int(n)) for n in frame_numbers_of(g.frame.values)}
+        done = set()
+        for v, g in human.groupby('video'): done |= {(str(v), int(n)) for n in frame_numbers_of(g.frame.values)}
         return np.array([(v, int(n)) not in done for v, n in zip(fp.video.astype(str), numbers)])
     if 'label' in fp.columns: return fp.label.fillna('').astype(str).values == ''
     return np.ones(len(fp), bool)
@@ -145,10 +144,8 @@ def suggest_segments(
     if length is None and any(r is None for r in rate.values()): raise VideoclfError("give fps= or project= (segments of `seconds`), or length= in frames.")
     pool = _pool_of(fp, numbers, project)
     if not pool.any(): raise VideoclfError("every predicted frame has a reviewed label already: predict the videos still to label (predict.predict).")
-    segs = []
-    for v in pd.unique(fp.video.astype(str)):
-        L = int(length) if length is not None else max(1, int(round(seconds * rate[v])))
-        segs += make_segments(fp.video.values, numbers, pool & (fp.video.astype(str).values == v), L)
+    L = {v: int(length) if length is not None else max(1, int(round(seconds * r))) for v, r in rate.items()}
+    segs = make_segments(fp.video.values, numbers, pool, L)
     sc = segment_scores(probs, segs, ml, weights)
     feat = probs if features is None else np.asarray(features, dtype=np.float64).reshape(len(fp), -1)
     if len(feat) != len(fp): raise VideoclfError(f"features have {len(feat)} rows for {len(fp)} predictions.")
@@ -225,7 +222,7 @@ def simulate_labelling(
                 f1 = f1_score(y[test], classes[probs(model, np.flatnonzero(test)).argmax(1)], average='macro', labels=classes)
                 out.append((seed, strategy, r, len(rows), f1))
                 if r == rounds: break
-                rest = [i for i in range(len(segs)) if i not in set(chosen)]
+                taken = set(chosen); rest = [i for i in range(len(segs)) if i not in taken]
                 if strategy == 'random': new = list(rng.choice(rest, min(per_round, len(rest)), replace=False))
                 else:
                     p = probs(model, np.arange(len(y)))

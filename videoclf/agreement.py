@@ -101,8 +101,10 @@ def agreement(
     classes = sorted({c for l in set(la) | set(lb) for c in label_parts(l)}, key=natural_key)
     seg_a, seg_b = _segments(m, 'label_a'), _segments(m, 'label_b')
     rows = []
+    ua, ia = np.unique(la, return_inverse=True); ub, ib = np.unique(lb, return_inverse=True)
+    track = lambda u, i, c: np.array([c in label_parts(l) for l in u], bool)[i.reshape(-1)]   # each distinct label split once
     for c in classes:
-        ya = np.array([c in label_parts(l) for l in la]); yb = np.array([c in label_parts(l) for l in lb])
+        ya, yb = track(ua, ia, c), track(ub, ib, c)
         with np.errstate(divide='ignore', invalid='ignore'):
             k = float(cohen_kappa_score(ya, yb)) if (ya != ya[0]).any() or (yb != yb[0]).any() or ya[0] != yb[0] else float('nan')
         hits = na = nb = 0

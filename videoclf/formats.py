@@ -92,11 +92,12 @@ def frames_to_intervals(
     for v, idx in table.groupby(table.video.astype(str), sort=False).indices.items():
         num = frame_numbers_of(table.frame.values[idx])
         order = np.argsort(num, kind='stable'); idx, num = idx[order], num[order]
-        labs = table.label.values[idx]
-        classes = sorted({c for l in pd.unique(labs) for c in label_parts(l)} - {bg}, key=natural_key)
+        u, inv = np.unique(table.label.astype(str).values[idx], return_inverse=True)
+        parts = [set(label_parts(l)) for l in u]
+        classes = sorted(set().union(*parts) - {bg}, key=natural_key) if len(u) else []
         runs = []
         for c in classes:
-            on = np.array([c in label_parts(l) for l in labs])
+            on = np.array([c in p for p in parts], bool)[inv.reshape(-1)]
             starts = np.flatnonzero(on & np.r_[True, ~on[:-1] | (np.diff(num) != 1)])
             ends = np.flatnonzero(on & np.r_[~on[1:] | (np.diff(num) != 1), True])
             runs += [(v, int(num[s]), int(num[e]), c, row[idx[s]]) for s, e in zip(starts, ends)]

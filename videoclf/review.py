@@ -122,10 +122,11 @@ def edit_labels(
             raise VideoclfError(f"video '{v}' is new to {path}, which assigns splits by video: pass split='train', 'valid' or 'test'.")
         cur = {int(n): [f, l, s, (r if has_split else None)] for n, f, l, s, r in
                zip(rows._num, rows.frame, rows.label, rows.source, rows.split if has_split else [None]*len(rows))}
+        nums = np.array(sorted(names), dtype=np.int64)
         for r in g.itertuples():
-            span = [n for n in sorted(names) if r.first_frame <= n <= r.last_frame]
+            span = nums[np.searchsorted(nums, r.first_frame, 'left'):np.searchsorted(nums, r.last_frame, 'right')].tolist()
             if not span: raise VideoclfError(f"video '{v}' has no frame in {r.first_frame}..{r.last_frame} (its frames: "
-                                             f"{min(names)}..{max(names)}).")
+                                             f"{nums[0]}..{nums[-1]}).")
             before = [cur.get(n) for n in span]
             old_l, old_s = _distinct(b[1] if b else '' for b in before), _distinct(b[2] if b else '' for b in before)
             changed = 0
@@ -251,6 +252,22 @@ def predictions_as_labels(
     return edit_labels(project, edits, user=user, frames=names, split=split)
 
 # %% ../nbs/20_review.ipynb #ra023
+def _numbered(t:pd.DataFrame)->pd.DataFrame:
+    "The table sorted by video and frame number, with the number in `_num`."
+    t = t.assign(_num=0)
+    for v, idx in t.groupby('video', sort=False).indices.items(): t.iloc[idx, t.columns.get_loc('_num')] = frame_numbers_of(t.frame.values[idx])
+    return t.sort_values(['video', '_num'], kind='stable').reset_index(drop=True)
+
+def _span_values(t:pd.DataFrame, q:pd.DataFrame, col:str, how)->list:
+    "`how` of the values of `col` in each row's frame range of `t` (sorted by video and _num), by binary search."
+    out, where = [], {v: (idx[0], idx[-1] + 1) for v, idx in t.groupby('video', sort=False).indices.items()}
+    for r in q.itertuples():
+        if r.video not in where: out.append(how(t[col].values[:0])); continue
+        a, b = where[r.video]; num = t._num.values[a:b]
+        i, j = a + np.searchsorted(num, r.first_frame, 'left'), a + np.searchsorted(num, r.last_frame, 'right')
+        out.append(how(t[col].values[i:j]))
+    return out
+
 def _run_rows(t:pd.DataFrame, key:str, kind:str)->pd.DataFrame:
     "Runs of a key column (per video, consecutive frame numbers) as review rows."
     iv = frames_to_intervals(t.assign(label=t[key]), background='')
@@ -265,40 +282,30 @@ def review_queue(
 )->pd.DataFrame:              # kind, video, first_frame, last_frame, n_frames, label, prediction, confidence
     "Frame ranges to review: unreviewed model labels, disagreements with predictions, uncertain predictions."
     lab = read_labels(project.labels_path) if project.labels_path.exists() else pd.DataFrame(columns=['video', 'frame', 'label'])
-    lab = lab.assign(source=label_sources(lab), _num=0)
-    for v, idx in lab.groupby('video', sort=False).indices.items(): lab.iloc[idx, lab.columns.get_loc('_num')] = frame_numbers_of(lab.frame.values[idx])
+    lab = _numbered(lab.assign(source=label_sources(lab)))
     un = lab.assign(key=np.where(is_reviewed(lab.source.values), '', 'unreviewed'), frame=lab._num)
     parts = [_run_rows(un, 'key', 'unreviewed')] if len(un) else []
+    m = None
     if predictions is not None:
         fp = _table(predictions)
         from videoclf.analysis import _classes_of
         classes = [c for c in _classes_of(fp) if c in fp.columns]
-        fp = fp.assign(_num=0, confidence=fp[classes].astype(float).max(axis=1).values if classes else np.nan)
-        for v, idx in fp.groupby('video', sort=False).indices.items(): fp.iloc[idx, fp.columns.get_loc('_num')] = frame_numbers_of(fp.frame.values[idx])
-        m = fp.drop(columns=[c for c in ('label',) if c in fp.columns]).merge(lab[['video', '_num', 'label']], on=['video', '_num'], how='left')
+        fp = fp.assign(confidence=fp[classes].astype(float).max(axis=1).values if classes else np.nan)
+        m = _numbered(fp.drop(columns=[c for c in ('label',) if c in fp.columns]))
+        m = m.merge(lab[['video', '_num', 'label']], on=['video', '_num'], how='left')
         m['label'] = m.label.fillna('')
-        m['pred'] = [canonical_label(p, classes) for p in m.prediction.astype(str)]
-        m['lab'] = [canonical_label(l, classes) for l in m.label]
+        canon = lambda col: m[col].astype(str).map({x: canonical_label(x, classes) for x in pd.unique(m[col].astype(str))})
+        m['pred'], m['lab'] = canon('prediction'), canon('label')
         dis = m.assign(key=np.where((m.lab != '') & (m.lab != m.pred), 'disagreement', ''), frame=m._num)
         parts.append(_run_rows(dis, 'key', 'disagreement'))
         unc = _run_rows(m.assign(frame=m._num, key=m.pred), 'key', 'uncertain')
-        conf = []
-        for r in unc.itertuples():
-            sel = (m.video.values == r.video) & (m._num.values >= r.first_frame) & (m._num.values <= r.last_frame)
-            conf.append(float(m.confidence.values[sel].mean()))
-        unc['confidence'] = conf
+        unc['confidence'] = _span_values(m, unc, 'confidence', lambda x: float(np.mean(x)) if len(x) else np.nan)
         parts.append(unc[unc.confidence < max_confidence])
     cols = ['kind', 'video', 'first_frame', 'last_frame', 'n_frames', 'label', 'prediction', 'confidence']
     if not parts: return pd.DataFrame(columns=cols)
     q = pd.concat(parts, ignore_index=True)
-    def span_of(table, col):
-        out = []
-        for r in q.itertuples():
-            sel = (table.video.values == r.video) & (table._num.values >= r.first_frame) & (table._num.values <= r.last_frame)
-            out.append(_distinct(table[col].values[sel]) if sel.any() else '')
-        return out
-    q['label'] = span_of(lab, 'label')
-    q['prediction'] = span_of(m.assign(prediction=m.pred), 'prediction') if predictions is not None else ''
+    q['label'] = _span_values(lab, q, 'label', _distinct)
+    q['prediction'] = _span_values(m, q, 'pred', _distinct) if m is not None else ''
     if 'confidence' not in q.columns: q['confidence'] = np.nan
     rank = {v: i for i, v in enumerate(sorted(set(q.video), key=natural_key))}
     q = q.sort_values(['video', 'first_frame', 'kind'], key=lambda s: s.map(rank) if s.name == 'video' else s, kind='stable')
