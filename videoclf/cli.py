@@ -11,7 +11,8 @@ from .core import Project, VideoclfError, did_you_mean, read_text
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'main', 'LogStream', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd',
-           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd']
+           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd', 'bouts_cmd',
+           'agreement_cmd', 'export_cmd', 'import_predictions_cmd', 'accept_cmd', 'relabel_cmd', 'suggest_cmd']
 
 # %% ../nbs/19_cli.ipynb #c005
 COMMANDS = {}
@@ -317,3 +318,156 @@ def doctor_cmd(root:str='.'): # project folder (free disk is measured there)
     report = doctor(root)
     print(report)
     if not report.ok: raise VideoclfError("a GPU is present but TensorFlow cannot use it; see the fixes above.")
+
+# %% ../nbs/19_cli.ipynb #ra002
+def _project_or_none(root:str)->Project|None:
+    "The project at `root` when it has a data/ folder (frame rates and frames for interval files)."
+    prj = Project(root)
+    return prj if prj.data.is_dir() else None
+
+def _frames_table(prj:Project, labels:str=None, model_id:str=None, predictions:str=None, fps:float=None, split:str=None):
+    "(table, label column) of the one source named: a labels/annotation file, a model's frame predictions or a predictions CSV."
+    given = [x for x in (labels, model_id, predictions) if x]
+    if len(given) != 1: raise VideoclfError("name exactly one of --labels (a labels or annotation file), --model_id or --predictions.")
+    import pandas as pd
+    if labels:
+        from videoclf.agreement import frame_labels
+        t, col = frame_labels(labels, fps=fps, project=_project_or_none(prj.root)), 'label'
+    elif model_id:
+        from videoclf.analysis import load_predictions
+        t, col = load_predictions(prj, model_id), 'prediction'
+    else:
+        p = Path(predictions)
+        if not p.exists(): raise VideoclfError(f"{p} does not exist: give a predictions CSV (`videoclf predict --out`).")
+        t, col = pd.read_csv(p, dtype={'video': str, 'frame': str, 'label': str, 'prediction': str}, keep_default_na=False), 'prediction'
+    if split:
+        if 'split' not in t.columns: raise VideoclfError(f"--split {split}: the table has no split column.")
+        t = t[t.split == split]
+        if not len(t): raise VideoclfError(f"--split {split}: no rows of that split.")
+    return t, col
+
+@command('bouts')
+def bouts_cmd(labels:str=None,       # labels.csv or an annotation file (any registered format)
+              model_id:str=None,     # or: a model's frame_predictions.csv
+              predictions:str=None,  # or: a predictions CSV (videoclf predict)
+              root:str='.',          # project folder (frame rates from data/<video>/extraction.json)
+              out:str=None,          # folder for tables and figures (default <root>/bouts/<labels|model_id|file name>)
+              fps:float=None,        # frames per second (default: from the project)
+              split:str=None,        # only the frames of this split (train, valid, test)
+              min_bout:int=0,        # smooth first: merge bouts shorter than this many frames
+              fill_gaps:int=0,       # smooth first: fill gaps of at most this many frames inside a bout
+             ):
+    "Bout statistics (counts, durations, latency, time budget, transitions): CSV tables and PNG figures."
+    from videoclf.bouts import bout_report
+    prj = Project(root)
+    t, col = _frames_table(prj, labels, model_id, predictions, fps, split)
+    name = Path(labels).stem if labels else (str(model_id) if model_id else Path(predictions).stem)
+    out = Path(out) if out else prj.root/'bouts'/name
+    stats = bout_report(t, out, fps=fps, project=None if fps else prj, column=col, min_bout=min_bout, fill_gaps=fill_gaps)
+    summary = stats.groupby('label', sort=False).agg(videos=('video', 'nunique'), bouts=('n_bouts', 'sum'), mean_s=('mean_s', 'mean'),
+                                                     median_s=('median_s', 'median'), latency_s=('latency_s', 'mean'),
+                                                     time_budget_pct=('time_budget_pct', 'mean'))
+    print(f"{int(stats.n_bouts.sum())} bouts in {stats.video.nunique()} video(s) (means over videos):\n{summary.round(2).to_string()}")
+    print(f"tables and figures in {out}")
+
+@command('agreement')
+def agreement_cmd(a:str,                # labels of rater a: labels.csv, a predictions CSV or an annotation file (any registered format)
+                  b:str,                # labels of rater b (or a model's: --column_b prediction)
+                  root:str='.',         # project folder: frames and frame rates for interval files
+                  fps:float=None,       # frames per second for interval files (default: from the project)
+                  column_a:str='label', # label column when a is a CSV table
+                  column_b:str='label', # label column when b is a CSV table ('prediction' for frame predictions)
+                  fmt_a:str='auto',     # format of a (see videoclf.formats)
+                  fmt_b:str='auto',     # format of b
+                  iou:float=0.5,        # bout F1: the intersection over union a matched pair of bouts needs
+                 ):
+    "Agreement of two labellings of the same videos: Cohen's kappa, per-class and bout F1, confusion."
+    from videoclf.agreement import agreement, agreement_text
+    r = agreement(a, b, fps=fps, project=_project_or_none(root), fmt_a=fmt_a, fmt_b=fmt_b, column_a=column_a,
+                  column_b=column_b, iou=iou)
+    print(agreement_text(r))
+
+@command('export')
+def export_cmd(fmt:str,                # format to write: deepethogram, boris_binary, onehot, labels or csv
+               out:str,                # file or folder to write (per-video formats write one file per video into a folder)
+               labels:str=None,        # labels.csv or an annotation file to convert
+               model_id:str=None,      # or: a model's frame_predictions.csv (its predictions)
+               predictions:str=None,   # or: a predictions CSV
+               root:str='.',           # project folder
+               fps:float=None,         # frames per second (time columns; default: from the project)
+               split:str=None,         # only the frames of this split
+              ):
+    "Write labels or predictions in another tool's annotation format (DeepEthogram, BORIS binary table, ...)."
+    from videoclf.formats import check_format, formats_table
+    from videoclf.postprocess import _fps_for
+    f = check_format(fmt)
+    if f.write is None:
+        raise VideoclfError(f"format '{fmt}' can be read but not written here; writable: "
+                            f"{', '.join(formats_table().query('write').format)}.")
+    prj = Project(root)
+    t, col = _frames_table(prj, labels, model_id, predictions, fps, split)
+    rate = fps if fps else ({v: _fps_for(None, prj, v) for v in t.video.astype(str).unique()} if fmt in ('boris_binary', 'csv') else None)
+    files = f.write(t, out, column=col, fps=rate)
+    print(f"wrote {len(files)} file(s): " + ', '.join(str(p) for p in files[:5]) + (' …' if len(files) > 5 else ''))
+
+@command('import-predictions')
+def import_predictions_cmd(model_id:str,          # the model that predicted (labels get source model:<model_id>)
+                           predictions:str,       # predictions CSV (videoclf predict --out) or a frame_predictions.csv
+                           root:str='.',          # project folder (data/labels.csv is edited, with a backup)
+                           videos:str=None,       # comma-separated videos to import (default: all in the file)
+                           split:str='train',     # split of videos new to a labels.csv with splits
+                           keep:store_true=False, # keep labels of earlier imports (default: replace them; human labels are never touched)
+                           user:str=None,         # who imports (default: $VIDEOCLF_USER or the login name)
+                          ):
+    "Import a model's predictions as labels marked for review (source model:<id>) in labels.csv."
+    from videoclf.review import predictions_as_labels, review_status
+    log = predictions_as_labels(Project(root), predictions, model_id, videos=_list(videos), split=split, replace=not keep, user=user)
+    print(f"imported {int(log.n_frames.sum()) if len(log) else 0} frame labels in {len(log)} run(s); labels.csv now:")
+    print(review_status(Project(root)).to_string(index=False))
+
+@command('accept')
+def accept_cmd(video:str,          # the video
+               first_frame:int,    # first frame of the range (1-based, inclusive)
+               last_frame:int,     # last frame of the range (inclusive)
+               root:str='.',       # project folder
+               user:str=None,      # who (default: $VIDEOCLF_USER or the login name)
+              ):
+    "Accept the (model's) labels of a frame range as they are: their source becomes human."
+    from videoclf.review import accept
+    log = accept(Project(root), video, first_frame, last_frame, user=user)
+    print(f"accepted {int(log.n_frames.sum()) if len(log) else 0} frame(s) of '{video}' ({first_frame}..{last_frame})")
+
+@command('relabel')
+def relabel_cmd(video:str,          # the video
+                first_frame:int,    # first frame of the range (1-based, inclusive)
+                last_frame:int,     # last frame of the range (inclusive)
+                label:str,          # the new label ('a|b' for several classes)
+                root:str='.',       # project folder
+                user:str=None,      # who (default: $VIDEOCLF_USER or the login name)
+               ):
+    "Give a frame range of a video a new label (logged in data/label_edits.csv; labels.csv backed up)."
+    from videoclf.review import relabel
+    log = relabel(Project(root), video, first_frame, last_frame, label, user=user)
+    print(f"relabelled {int(log.n_frames.sum()) if len(log) else 0} frame(s) of '{video}' ({first_frame}..{last_frame}) as '{label}'")
+
+@command('suggest')
+def suggest_cmd(model_id:str,          # the trained model whose predictions rank the segments
+                predictions:str=None,  # its predictions CSV of the frames to choose from (default: predict every frame of the project)
+                root:str='.',          # project folder
+                n:int=20,              # how many segments
+                seconds:float=2.0,     # segment length in seconds
+                diversity:float=0.5,   # weight of diversity against uncertainty and rarity, in [0, 1]
+                out:str=None,          # folder for to_label.csv and the BORIS files (default <root>/to_label/<model_id>)
+               ):
+    "What to label next: the unlabelled segments the model is least sure of, of rare classes, and diverse."
+    from videoclf.active import suggest_segments, write_suggestions
+    prj = Project(root)
+    if predictions:
+        fp = predictions
+    else:
+        from videoclf.predict import predict
+        fp = predict(prj, model_id)
+    sug = suggest_segments(fp, n=n, seconds=seconds, project=prj, diversity=diversity)
+    files = write_suggestions(sug, Path(out) if out else prj.root/'to_label'/str(model_id))
+    print(sug.round(3).to_string(index=False))
+    print('\n'.join(f"{k:<17} {v}" for k, v in files.items()))

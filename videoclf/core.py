@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'LABEL_SEP', 'VideoclfError', 'did_you_mean', 'atomic_write', 'save_json',
-           'load_json', 'save_text', 'save_csv', 'save_npy', 'backups', 'backup_file', 'natural_key', 'list_frames',
-           'frame_file_name', 'check_model_id', 'Project', 'read_text', 'read_table', 'read_labels', 'write_labels',
-           'label_parts', 'join_labels', 'canonical_label', 'check_class_name', 'shared_dir']
+__all__ = ['IMAGE_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'HUMAN', 'LABEL_SEP', 'VideoclfError', 'did_you_mean', 'atomic_write',
+           'save_json', 'load_json', 'save_text', 'save_csv', 'save_npy', 'backups', 'backup_file', 'natural_key',
+           'list_frames', 'frame_file_name', 'check_model_id', 'Project', 'read_text', 'read_table', 'read_labels',
+           'write_labels', 'label_parts', 'join_labels', 'canonical_label', 'check_class_name', 'shared_dir']
 
 # %% ../nbs/00_core.ipynb #c005
 class VideoclfError(ValueError):
@@ -247,6 +247,8 @@ def read_table(
 # %% ../nbs/00_core.ipynb #c021
 LABEL_COLUMNS = ('video', 'frame', 'label')
 SPLITS = ('train', 'valid', 'test')
+HUMAN = 'human'                                  # `source` of a label an annotator gave (or reviewed)
+_SOURCE = re.compile(r'human|model:[^\s|]+')    # `source`: human or model:<model_id>
 
 def read_labels(
     path,                     # a labels.csv (video,frame,label[,split])
@@ -279,6 +281,13 @@ def read_labels(
         if bad.any():
             i = int(np.flatnonzero(bad.values)[0])
             raise VideoclfError(f"{path} line {line[i]}: split '{df.split.iloc[i]}' is not one of {SPLITS}.")
+    if 'source' in df.columns:
+        df['source'] = df.source.replace('', HUMAN)
+        bad = ~df.source.str.fullmatch(_SOURCE.pattern)
+        if bad.any():
+            i = int(np.flatnonzero(bad.values)[0])
+            raise VideoclfError(f"{path} line {line[i]}: source '{df.source.iloc[i]}' is neither '{HUMAN}' nor "
+                                "'model:<model_id>' (a model's label not yet reviewed).")
     return df
 
 def write_labels(
@@ -290,7 +299,7 @@ def write_labels(
     "Write a labels file atomically, keeping time-stamped backups of the files it replaces."
     path = Path(path)
     if backup: backup_file(path, keep=keep)
-    cols = [c for c in LABEL_COLUMNS + ('split',) if c in labels.columns]
+    cols = [c for c in LABEL_COLUMNS + ('split', 'source') if c in labels.columns]
     return save_csv(path, labels[cols + [c for c in labels.columns if c not in cols]])
 
 # %% ../nbs/00_core.ipynb #f004

@@ -14,7 +14,7 @@ from .core import VideoclfError, did_you_mean, check_model_id
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'SEQUENCE_MODEL_ALIASES', 'EXPERIMENT_KEYS', 'KEYS', 'int_in', 'float_in', 'boolean', 'choice',
            'size_2d', 'learning_rates', 'class_weight', 'augmentation', 'weights_spec', 'optional_path', 'model_id',
-           'any_string', 'Key', 'experiment_keys_table', 'validate_experiment']
+           'any_string', 'unreviewed', 'Key', 'experiment_keys_table', 'validate_experiment']
 
 # %% ../nbs/11_experiment.ipynb #c005
 def _bad(key, value, allowed): raise VideoclfError(f"experiment key '{key}' is {value!r}; allowed: {allowed}.")
@@ -140,6 +140,14 @@ def any_string(k, v):
     _bad(k, v, 'a name (string)')
 any_string.allowed = 'a name'
 
+# %% ../nbs/11_experiment.ipynb #ra001
+def unreviewed(k, v):
+    "Checker: what training does with labels no person has reviewed (labels.csv source 'model:<id>')."
+    if isinstance(v, str) and v.strip().lower() in ('exclude', 'include'): return v.strip().lower()
+    if _is_num(v) and 0 < v < 1: return float(v)
+    _bad(k, v, "'exclude', 'include' or a weight in (0, 1)")
+unreviewed.allowed = "'exclude', 'include' or a weight in (0, 1)"
+
 # %% ../nbs/11_experiment.ipynb #c008
 @dataclass(frozen=True)
 class Key:
@@ -215,6 +223,8 @@ EXPERIMENT_KEYS = [
     Key('baseline_c', 0.0006, float_in(0), "target 'burst': motion range at which the baseline's range term is 0.5"),
     Key('baseline_gamma1', 5300.0, float_in(0), "target 'burst': steepness of the baseline's range term"),
     Key('baseline_gamma2', 11000.0, float_in(0), "target 'burst': steepness of the baseline's quiet-now term"),
+    Key('unreviewed', 'exclude', unreviewed, "labels a model gave and no person reviewed (labels.csv source 'model:<id>'): "
+        "'exclude' them, 'include' them, or train on a random fraction (the weight) of them; valid/test use reviewed frames unless 'include'"),
 ]
 KEYS = {k.name: k for k in EXPERIMENT_KEYS}
 

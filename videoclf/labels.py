@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from .core import (VideoclfError, did_you_mean, natural_key, frame_file_name, load_json, read_table,
                            read_labels, write_labels, check_class_name, join_labels, Project, SPLITS)
+from .formats import register_format, read_annotation_table, frames_to_intervals, write_intervals
 
 # %% auto #0
 __all__ = ['parse_time', 'read_intervals', 'read_boris', 'intervals_to_frames', 'read_annotations', 'make_labels']
@@ -278,20 +279,23 @@ def _extraction_info(project, video):
     p = project.frame_dir(video)/'extraction.json'
     return load_json(p) if p.exists() else {}
 
+def _is_boris_aggregated(cols): return 'behavior type' in cols or 'behaviour type' in cols
+def _is_interval_csv(cols): return bool({'start', 'start_frame', 'start_s'} & set(cols) and {'end', 'stop', 'end_frame', 'stop_frame', 'end_s', 'stop_s'} & set(cols))
+
+register_format('boris', 'intervals', lambda path, unit='auto', allow_empty=False: read_boris(path, allow_empty=allow_empty),
+                _is_boris_aggregated, doc='BORIS aggregated events (Behavior type, Start (s), Stop (s), ...)')
+register_format('csv', 'intervals', read_intervals, _is_interval_csv, write=write_intervals,
+                doc='interval CSV: video,start,end,label (seconds, clock times or frame numbers)')
+
 def read_annotations(
-    path,               # interval CSV or BORIS export
+    path,               # annotation file (or folder of them): interval CSV, BORIS export or any format in formats.ANNOTATION_FORMATS
     unit:str='auto',    # see read_intervals (BORIS is always seconds)
-    fmt:str='auto',     # 'auto', 'csv' or 'boris'
+    fmt:str='auto',     # 'auto' (recognised by its header; interval CSV when nothing else fits) or a format name
     allow_empty:bool=False, # accept a file without intervals (else an error)
 )->pd.DataFrame:        # video, start, end, label, row
-    "Read an interval file in either format."
-    if fmt not in ('auto', 'csv', 'boris'): raise VideoclfError(f"fmt must be 'auto', 'csv' or 'boris', not {fmt!r}.")
-    if fmt == 'auto':
-        p = Path(path)
-        head = ' '.join(read_table(p).columns).lower()
-        fmt = 'boris' if ('behavior type' in head or 'behaviour type' in head) else 'csv'
-    return (read_boris(path, allow_empty=allow_empty) if fmt == 'boris'
-            else read_intervals(path, unit=unit, allow_empty=allow_empty))
+    "Read annotations in any registered format as intervals (per-frame formats: runs of frames)."
+    t = read_annotation_table(path, fmt=fmt, unit=unit, allow_empty=allow_empty, default='csv')
+    return frames_to_intervals(t) if t.attrs['kind'] == 'frames' else t
 
 def _keep_splits(
     labels:pd.DataFrame,  # the new labels (no split column)
