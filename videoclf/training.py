@@ -95,6 +95,7 @@ def experiment_data(
     targets = np.asarray(windows.targets)
     lab = table.label.fillna('').astype(str).values[targets]
     split = table.split.fillna('').astype(str).values[targets]
+    lab = np.where(_unreviewed_left_out(e, labels, table, targets, split), '', lab)   # experiment key 'unreviewed'
     samples, y = {}, {}
     for s in ('train', 'valid', 'test'):
         ids = np.flatnonzero((split == s) & (lab != ''))
@@ -105,6 +106,21 @@ def experiment_data(
     data.notices = training_data_warnings(e, project, data)
     for m in data.notices: warnings.warn(m, stacklevel=2)
     return data
+
+def _unreviewed_left_out(
+    e:dict,              # validated experiment (key 'unreviewed')
+    labels:pd.DataFrame, # labels.csv (its optional `source` column)
+    table:pd.DataFrame,  # the frame table (video, frame) in storage order
+    targets:np.ndarray,  # target frame (table row) of each window
+    split:np.ndarray,    # split of each window
+)->np.ndarray:           # True for windows whose target label is left out
+    "Windows whose target frame has a label no person reviewed and that `e['unreviewed']` leaves out."
+    if 'source' not in labels.columns or e['target'] != 'label' or e['unreviewed'] == 'include': return np.zeros(len(targets), bool)
+    src = table[['video', 'frame']].merge(labels[['video', 'frame', 'source']], on=['video', 'frame'], how='left').source
+    model = src.fillna('human').astype(str).str.startswith('model:').values[targets]
+    if e['unreviewed'] == 'exclude': return model
+    keep = np.random.default_rng(e['seed']).random(len(targets)) < e['unreviewed']   # a fraction `weight` of them trains
+    return model & ~((split == 'train') & keep)
 
 def _window_span(e:dict)->int:
     "Frames one window spans: (sequence_length - 1) * frame_step + 1."
