@@ -150,6 +150,8 @@ def ensemble(
     first, probs = align_members(tables, model_ids, classes, frames)
     P = average_probabilities(probs, w)
     out = project.model_dir(mid)
+    if (out/'params.json').exists() and load_json(out/'params.json').get('architecture') != 'ensemble':
+        raise VideoclfError(f"{out} holds a model that is not an ensemble; give the ensemble another model_id (it never replaces a trained model).")
     with claimed(out):
         if (out/'results.json').exists():
             if not overwrite: raise VideoclfError(f"model_id '{mid}' already exists ({out/'results.json'}). Use another model_id, "

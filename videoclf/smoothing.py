@@ -55,7 +55,7 @@ def class_thresholds(
     return np.clip(out, 1e-6, 1.0)
 
 # %% ../nbs/03d_smoothing.ipynb #tb111
-SMOOTHING_CANDIDATES = dict(window=(1, 3, 5, 7, 9, 13, 17, 25, 33), min_bout=(0, 2, 3, 5, 8), fill_gaps=(0, 1, 2, 4))
+SMOOTHING_CANDIDATES = dict(window=(1, 3, 5, 7, 9, 13, 17, 25, 33, 49, 65), min_bout=(0, 2, 3, 5, 8), fill_gaps=(0, 1, 2, 4))
 SMOOTHING_OFF = dict(window=1, min_bout=0, fill_gaps=0)
 SELECTION_METRICS = ('macro_f1', 'accuracy', 'seg_f1_10', 'seg_f1_25', 'seg_f1_50', 'seg_macro_f1_10', 'seg_macro_f1_25',
                      'seg_macro_f1_50', 'edit', 'macro_edit')
