@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import VideoclfError, Project, load_json, save_csv, natural_key
+from .segments import label_matrix, frame_numbers, bout_table, bout_scores, track_breaks, OVERLAPS, BACKGROUND
 
 # %% auto #0
 __all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'load_results', 'load_histories', 'lower_is_better',
-           'leaderboard', 'plot_comparison', 'plot_history', 'load_predictions', 'label_matrix', 'class_metrics',
-           'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'frame_numbers', 'frame_spans',
-           'video_fps', 'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project',
-           'cross_validate', 'analyze']
+           'leaderboard', 'plot_comparison', 'plot_history', 'load_predictions', 'class_metrics', 'bout_metrics',
+           'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'frame_spans', 'video_fps',
+           'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project', 'cross_validate', 'analyze']
 
 # %% ../nbs/15_analysis.ipynb #c005
 def _binary_inputs(y_true, y_score):
@@ -53,6 +53,13 @@ def roc_summary(
                 peak_accuracy=float(acc[k]), peak_threshold=float(thr[k]))
 
 # %% ../nbs/15_analysis.ipynb #c010
+def _bout_table(fp, split, classes, column='prediction', **kw):
+    "`segments.bout_table` of the labelled rows of one split (None: all) of a predictions table, `column` against `label`."
+    d = fp if split is None else fp[fp.split == split]
+    d = d[d.label.fillna('').astype(str) != '']
+    return bout_table(label_matrix(d.label, classes), label_matrix(d[column], classes), classes, d.video.values,
+                      track_breaks(d.video.values, d.frame.values if 'frame' in d.columns else None), **kw)
+
 def _bouts_sequence(rng, n, classes, mean_len=12):
     out = []
     while len(out) < n: out += [classes[rng.integers(len(classes))]]*int(rng.integers(3, 2*mean_len))
@@ -114,9 +121,11 @@ def fabricate_models(
                                  accuracy=1 - 0.6/(1 + 0.3*t*skill), val_loss=1.2/(1 + 0.2*t*skill), val_accuracy=1 - 0.7/(1 + 0.2*t*skill)))
         save_csv(out/'fit_history.csv', pd.DataFrame(hist))
         acc = {s: float(1 - fp.error[fp.split == s].mean()) for s in ('train', 'valid', 'test')}
+        bouts = {**bout_scores(_bout_table(fp, 'valid', classes), per_class=False, prefix='val_'),
+                 **bout_scores(_bout_table(fp, 'test', classes), prefix='test_')}    # the bout-level keys train writes
         save_json(out/'results.json', {**params, 'classes': classes, 'fit_train_acc': acc['train'], 'fit_val_acc': acc['valid'],
                   'fit_test_acc': acc['test'], 'fit_val_loss': hist[-1]['val_loss'], 'fit_best_round': 2,
-                  'fit_num_epochs': len(hist), 'model_param_count': 1000*(k + 1)})
+                  'fit_num_epochs': len(hist), 'model_param_count': 1000*(k + 1), **bouts})
     return project
 
 # %% ../nbs/15_analysis.ipynb #c014
@@ -143,7 +152,7 @@ def load_results(
     for d in _model_dirs(project, model_ids):
         params = load_json(d/'params.json') if (d/'params.json').exists() else {}
         r = {**params, **load_json(d/'results.json')}
-        r['model_id'] = str(r.get('model_id', d.name))
+        r['model_id'] = d.name                     # the folder is the id (a copied folder keeps its old results.json)
         rows.append({k: _flat(v) for k, v in r.items()})
     df = pd.DataFrame(rows)
     return df[['model_id'] + [c for c in df.columns if c != 'model_id']] if len(df) else pd.DataFrame(columns=['model_id'])
@@ -267,11 +276,11 @@ def load_predictions(
     d = _project(project).model_dir(model_id)
     if not (d/'frame_predictions.csv').exists():
         raise VideoclfError(f"{d/'frame_predictions.csv'} does not exist: train model '{model_id}' first (or check the id).")
-    fp = pd.read_csv(d/'frame_predictions.csv', dtype={'video': str, 'frame': str, 'label': str, 'prediction': str},
-                     keep_default_na=False)
+    fp = pd.read_csv(d/'frame_predictions.csv', dtype={'video': str, 'frame': str, 'label': str, 'prediction': str,
+                                                       'prediction_raw': str}, keep_default_na=False)
     lm = load_json(d/'label_map.json') if (d/'label_map.json').exists() else {}
     classes = [str(c) for c in lm.get('classes') or _classes_of(fp)]
-    for c in ('label', 'prediction'):
+    for c in ('label', 'prediction', 'prediction_raw'):
         if c in fp.columns: fp[c] = _canonical(fp[c], classes)
     if {'label', 'prediction'} <= set(fp.columns): fp['error'] = _errors(fp, classes)
     fp.attrs['classes'] = classes
@@ -285,20 +294,6 @@ def _split(fp:pd.DataFrame, split):
     out = fp[fp.split == split]
     if not len(out): raise VideoclfError(f"no frame predictions in split '{split}'; splits present: {sorted(fp.split.unique())}.")
     out.attrs = dict(fp.attrs); return out
-
-def label_matrix(
-    labels,       # labels (strings; 'a|b' for multi-label)
-    classes:list, # class names, in column order
-)->np.ndarray:    # (n, n_classes) 0/1
-    "One-hot (or multi-hot) matrix of label text, split by `core.label_parts` (names not in `classes` are ignored)."
-    from videoclf.core import label_parts
-    idx = {c: i for i, c in enumerate(classes)}
-    u, inv = np.unique(pd.Series(list(labels), dtype=object).fillna('').astype(str).values.astype(str), return_inverse=True)
-    out = np.zeros((len(u), len(classes)), np.int8)
-    for r, l in enumerate(u):
-        for part in label_parts(l):
-            if part in idx: out[r, idx[part]] = 1
-    return out[inv.reshape(-1)]
 
 def class_metrics(
     fp:pd.DataFrame,   # frame predictions (`load_predictions`)
@@ -318,6 +313,18 @@ def class_metrics(
     t.index.name = None
     t.loc['macro avg'] = macro_average(t); t.loc['macro avg', 'support'] = t.support.iloc[:-1].sum()
     return t.astype({'support': int})
+
+# %% ../nbs/15_analysis.ipynb #tb202
+def bout_metrics(
+    fp:pd.DataFrame,          # frame predictions (`load_predictions`)
+    split:str='test',         # which split (None = all rows)
+    column:str='prediction',  # the predictions to score ('prediction_raw': before post-processing)
+    overlaps=OVERLAPS,        # IoU thresholds of the segmental F1 scores
+    background=BACKGROUND,    # classes that are not behaviours
+)->pd.DataFrame:              # one row per class + 'pooled' + 'macro avg': bouts_true, bouts_pred, seg_f1_10, ..., edit
+    "Bout counts, segmental F1 at each overlap and edit score of one split, per class, pooled and macro."
+    if column not in fp.columns: raise VideoclfError(f"the predictions have no column '{column}'; columns: {list(fp.columns)}.")
+    return _bout_table(_split(fp, split), None, _classes_of(fp), column, overlaps=overlaps, background=background)
 
 # %% ../nbs/15_analysis.ipynb #c027
 def confusion_counts(
@@ -394,14 +401,6 @@ def _class_runs(
         ends = np.flatnonzero(on & np.r_[brk[1:] | ~on[1:], True]) if len(on) else starts
         out += [(i, int(s), int(e)) for s, e in zip(starts, ends)]
     return out
-
-def frame_numbers(
-    frames,      # frame file names of one video, in time order
-)->np.ndarray:   # 1-based frame numbers
-    "Frame numbers from the trailing number of frame file names (positions + 1 when a name has none)."
-    nums = [re.findall(r'(\d+)', Path(str(f)).stem) for f in frames]
-    if all(nums): return np.array([int(n[-1]) for n in nums])
-    return np.arange(1, len(nums) + 1)
 
 def frame_spans(
     d:pd.DataFrame,   # rows of one video in time order: a `time` column (seconds) or `frame` file names
@@ -585,6 +584,7 @@ def analyze(
     mid = str(model_id if model_id is not None else board.model_id.iloc[0])
     fp = load_predictions(project, mid)
     files['class_metrics'] = save_csv(out/f'{mid}_class_metrics.csv', class_metrics(fp, split), index=True)
+    files['bout_metrics'] = save_csv(out/f'{mid}_bout_metrics.csv', bout_metrics(fp, split), index=True)
     keep(f'{mid}_confusion', plot_confusion_matrix(fp, split, path=out/f'{mid}_confusion.png'))
     keep(f'{mid}_roc_pr', plot_roc_pr(fp, split, path=out/f'{mid}_roc_pr.png'))
     for v in _split(fp, split).video.astype(str).unique():

@@ -11,7 +11,7 @@ from .core import Project, VideoclfError, did_you_mean, read_text
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'main', 'LogStream', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd',
-           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd', 'bouts_cmd',
+           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd', 'ensemble_cmd', 'bouts_cmd',
            'agreement_cmd', 'export_cmd', 'import_predictions_cmd', 'accept_cmd', 'relabel_cmd', 'suggest_cmd']
 
 # %% ../nbs/19_cli.ipynb #c005
@@ -318,6 +318,45 @@ def doctor_cmd(root:str='.'): # project folder (free disk is measured there)
     report = doctor(root)
     print(report)
     if not report.ok: raise VideoclfError("a GPU is present but TensorFlow cannot use it; see the fixes above.")
+
+# %% ../nbs/19_cli.ipynb #tb702
+def _postprocess_option(value:str|None):
+    "`--postprocess`: 'valid', 'none', a JSON object, or a .json/.yaml file holding the setting."
+    if value is None or value.strip().lower() in ('none', ''): return None
+    if value.strip().lower() == 'valid': return 'valid'
+    if Path(value).is_file(): return _read_experiments(value)[0]
+    try: v = json.loads(value)
+    except json.JSONDecodeError:
+        raise VideoclfError(f"--postprocess {value!r} is not 'valid', 'none', a JSON object or an existing .json/.yaml file.") from None
+    if not isinstance(v, dict): raise VideoclfError(f"--postprocess {value!r} must be a JSON object, e.g. '{{\"smoothing\": \"valid\"}}'.")
+    return v
+
+@command('ensemble')
+def ensemble_cmd(model_ids:str=None,        # comma-separated members, e.g. 3,7,12 (or --top)
+                 root:str='.',              # project folder
+                 model_id:str=None,         # the ensemble's id (default: derived from its members and settings)
+                 top:int=None,              # instead of --model_ids: the best TOP models on --metric
+                 metric:str='fit_val_acc',  # validation metric that ranks the models for --top
+                 weights:str=None,          # comma-separated weights, one per member (default: the plain mean)
+                 postprocess:str=None,      # 'valid' (thresholds and smoothing chosen on valid), or the setting as JSON or a .json/.yaml file
+                 frames:str='same',         # 'same': members must predict the same frames; 'common': keep the frames all predict
+                 overwrite:store_true=False, # replace an existing ensemble of this id
+                ):
+    "Average trained models' probabilities into an ensemble model folder (results.json, frame_predictions.csv)."
+    if bool(model_ids) == (top is not None): raise VideoclfError("give either --model_ids (the members) or --top (the best models on --metric).")
+    w = list(_numbers(weights, '--weights')) if weights else None
+    pp = _postprocess_option(postprocess)
+    from videoclf.ensemble import ensemble, ensemble_top
+    from videoclf.core import load_json
+    prj = Project(root)
+    kw = dict(model_id=model_id, weights=w, postprocess=pp, frames=frames, overwrite=overwrite)
+    r = ensemble_top(prj, top, metric, **kw) if top is not None else ensemble(prj, _list(model_ids), **kw)
+    rows = [(m, load_json(prj.model_dir(m)/'results.json')) for m in r['members']] + [(f"{r['model_id']} (ensemble)", r)]
+    fmt = lambda v: '-' if v is None else f'{v:.3f}'
+    keys = ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1', 'test_seg_f1_50'] + (['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else [])
+    print('  '.join(['model'.ljust(28)] + [k.ljust(20) for k in keys]))
+    for name, res in rows: print('  '.join([str(name)[:28].ljust(28)] + [fmt(res.get(k)).ljust(20) for k in keys]))
+    print(f"wrote {prj.model_dir(r['model_id'])}")
 
 # %% ../nbs/19_cli.ipynb #ra002
 def _project_or_none(root:str)->Project|None:

@@ -181,6 +181,15 @@ def _backbone(k, v):
 
 _backbone.allowed = 'a name in backbones.BACKBONES (old names accepted)'
 
+def _postprocess(k, v):
+    "Checker: the post-processing learnt on valid (`smoothing.postprocess_spec`), canonical."
+    from videoclf.smoothing import postprocess_spec
+    try: return postprocess_spec(v)
+    except VideoclfError as err:   # 'postprocess: ...' / 'postprocess is ...' -> "experiment key 'postprocess' ..."
+        msg = str(err)
+        raise VideoclfError(f"experiment key '{k}'" + (f": {msg[13:]}" if msg.startswith('postprocess: ') else msg[11:])) from None
+_postprocess.allowed = "None, 'valid' or {thresholds, smoothing, metric} (see the smoothing chapter)"
+
 EXPERIMENT_KEYS = [
     Key('model_id', None, model_id, 'folder name under models/; None derives one from the experiment', True),
     Key('architecture', 'video_lrcnn_frozen', _architecture, 'model family, see the architectures chapter', True),
@@ -213,6 +222,8 @@ EXPERIMENT_KEYS = [
     Key('padding', 'pad', choice('pad', 'drop'), "first frames of a video: 'pad' repeats frame 1 (every frame predicted) or 'drop'"),
     Key('grayscale', False, boolean, 'pixel models: one grey channel instead of RGB'),
     Key('mixed_precision', False, boolean, 'float16 compute on a GPU (ignored on the CPU)'),
+    Key('postprocess', None, _postprocess, "thresholds and smoothing learnt on valid and kept with the model: None, 'valid' or "
+        "{'thresholds': 'valid', 'smoothing': 'valid'} (a centred moving average and bout smoothing; see videoclf.smoothing)"),
     Key('time_channels', 1, int_in(1), 'convlstm: fold groups of this many consecutive frames into the channels of one step'),
     Key('target', 'label', choice('label', 'burst'), "'label': labels.csv; 'burst': self-supervised motion-burst labels"),
     Key('horizon', 45, int_in(1), "target 'burst': look-ahead in frames"),

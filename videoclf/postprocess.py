@@ -11,28 +11,24 @@ import pandas as pd
 from .core import VideoclfError, Project, load_json, save_csv, natural_key, label_parts
 from .analysis import (_classes_of, _multilabel_of, _split, _runs, _class_runs, _errors, label_matrix,
                                load_predictions, video_fps, frame_numbers, fabricate_models)
+from .segments import smooth_bouts, smooth_decisions, bout_table, bout_scores, track_breaks
+from .smoothing import (class_thresholds, PostProcess, fit_postprocess, apply_postprocess, postprocess_spec,
+                                table_breaks)
 
 # %% auto #0
-__all__ = ['BORIS_EVENT_COLUMNS', 'BORIS_AGGREGATED_COLUMNS', 'tune_thresholds', 'apply_thresholds', 'smooth_bouts',
-           'smooth_predictions', 'evaluate_postprocessing', 'predictions_to_bouts', 'write_boris_events',
-           'read_boris_events', 'write_boris_aggregated']
+__all__ = ['BORIS_EVENT_COLUMNS', 'BORIS_AGGREGATED_COLUMNS', 'tune_thresholds', 'apply_thresholds', 'smooth_predictions',
+           'evaluate_postprocessing', 'predictions_to_bouts', 'write_boris_events', 'read_boris_events',
+           'write_boris_aggregated']
 
 # %% ../nbs/16_postprocess.ipynb #c005
 def tune_thresholds(
     fp:pd.DataFrame,     # frame predictions (one probability column per class, label, split)
     split:str='valid',   # tune on this split (never on test)
 )->dict:                 # class -> threshold
-    "Per-class probability thresholds maximising each class's F1 (one-vs-rest) on a split."
-    from sklearn.metrics import precision_recall_curve
-    classes = _classes_of(fp); d = _split(fp, split); Y = label_matrix(d.label, classes)
-    out = {}
-    for i, c in enumerate(classes):
-        y, s = Y[:, i], d[c].values.astype(float)
-        if y.sum() == 0: out[c] = 0.5; continue           # class absent from the split: keep a neutral threshold
-        p, r, t = precision_recall_curve(y, s)
-        f1 = np.where(p[:-1] + r[:-1] > 0, 2*p[:-1]*r[:-1]/np.maximum(p[:-1] + r[:-1], 1e-12), 0)
-        out[c] = float(t[int(np.argmax(f1))])
-    return out
+    "Per-class probability thresholds maximising each class's F1 (one-vs-rest) on a split (`smoothing.class_thresholds`)."
+    classes = _classes_of(fp); d = _split(fp, split)
+    d = d[d.label.astype(str) != '']
+    return dict(zip(classes, class_thresholds(d[classes].values.astype(float), label_matrix(d.label, classes)).tolist()))
 
 def apply_thresholds(
     fp:pd.DataFrame,       # frame predictions
@@ -51,43 +47,6 @@ def apply_thresholds(
     if 'label' in out: out['error'] = _errors(out, classes)
     return out
 
-# %% ../nbs/16_postprocess.ipynb #c010
-def smooth_bouts(
-    labels,             # one video's labels in time order
-    min_bout:int=0,     # bouts shorter than this many frames are merged into a neighbour (0/1: off)
-    fill_gaps:int=0,    # runs of at most this many frames between two runs of one class take that class (0: off)
-)->list:                # the smoothed labels, same length
-    "Fill short gaps inside bouts, then merge bouts shorter than `min_bout` frames into their neighbours."
-    if min_bout < 0 or fill_gaps < 0: raise VideoclfError(f"min_bout ({min_bout}) and fill_gaps ({fill_gaps}) must be >= 0.")
-    runs = _runs(labels)
-    if fill_gaps:
-        lab = [r[2] for r in runs]
-        for i in range(1, len(runs) - 1):
-            if runs[i][1] <= fill_gaps and runs[i - 1][2] == runs[i + 1][2]: lab[i] = runs[i - 1][2]
-        runs = _runs([l for (s, n, _), l in zip(runs, lab) for _ in range(n)])
-    if min_bout > 1 and len(runs) > 1:
-        lab, ln = [r[2] for r in runs], [r[1] for r in runs]
-        prev, nxt = list(range(-1, len(runs) - 1)), list(range(1, len(runs) + 1)); nxt[-1] = -1
-        alive = [True]*len(runs)
-        heap = [(n, i) for i, n in enumerate(ln)]; heapq.heapify(heap)
-        def unlink(i):
-            alive[i] = False
-            if prev[i] >= 0: nxt[prev[i]] = nxt[i]
-            if nxt[i] >= 0: prev[nxt[i]] = prev[i]
-        while heap:
-            n, i = heapq.heappop(heap)
-            if not alive[i] or n != ln[i]: continue            # stale entry
-            if n >= min_bout: break
-            p, q = prev[i], nxt[i]
-            if p < 0 and q < 0: break                            # a single run is left
-            t = q if p < 0 or (q >= 0 and ln[q] > ln[p]) else p
-            o = p if t == q else q
-            ln[t] += ln[i]; unlink(i)
-            if o >= 0 and lab[o] == lab[t]: ln[t] += ln[o]; unlink(o)
-            heapq.heappush(heap, (ln[t], t))
-        runs = [(0, ln[i], lab[i]) for i in range(len(lab)) if alive[i]]
-    return [l for _, n, l in runs for _ in range(n)]
-
 # %% ../nbs/16_postprocess.ipynb #c014
 def smooth_predictions(
     fp:pd.DataFrame,    # frame predictions (rows of a video in time order)
@@ -96,18 +55,12 @@ def smooth_predictions(
     column:str='prediction', # the column to smooth
 )->pd.DataFrame:        # a copy with the smoothed column (and error)
     "Bout smoothing of every video's predictions (multi-label: of every class's track)."
+    from videoclf.classes import labels_of
     out = fp.copy(); out.attrs = dict(fp.attrs)
-    vals = out[column].astype(str).values.astype(object)
-    ml = _multilabel_of(fp)
-    if ml:
-        from videoclf.classes import labels_of
-        classes = sorted({c for v in pd.unique(vals) for c in label_parts(v)}, key=natural_key)
-    for _, idx in out.groupby(out.video.astype(str), sort=False).indices.items():
-        if not ml: vals[idx] = smooth_bouts(vals[idx].tolist(), min_bout, fill_gaps); continue
-        M = label_matrix(vals[idx], classes)
-        for i in range(len(classes)): M[:, i] = smooth_bouts(M[:, i].tolist(), min_bout, fill_gaps)
-        vals[idx] = labels_of(M, classes)
-    out[column] = vals
+    vals = out[column].astype(str).values
+    classes = sorted({c for v in pd.unique(vals) for c in label_parts(v)}, key=natural_key)
+    D = smooth_decisions(label_matrix(vals, classes), _multilabel_of(fp), min_bout, fill_gaps, table_breaks(fp))
+    out[column] = labels_of(D, classes) if len(out) else []
     if column == 'prediction' and 'label' in out: out['error'] = _errors(out, fp.attrs.get('classes'))
     return out
 
@@ -135,10 +88,14 @@ def evaluate_postprocessing(
     fill_gaps:int=0,        # see `smooth_bouts`
     split:str='test',       # evaluate on this split
     tune_split:str='valid', # tune thresholds on this split
-)->pd.DataFrame:            # one row per step: accuracy, macro_f1, f1_<class>, n_bouts (true bouts in attrs)
+    postprocess=None,       # also a post-processing learnt on `tune_split`: a `postprocess` setting ('valid', a dict) or a PostProcess
+)->pd.DataFrame:            # one row per step: accuracy, macro_f1, f1_<class>, seg_f1_50, edit, n_bouts (true bouts in attrs)
     "Test metrics of the raw predictions, with tuned thresholds and after bout smoothing (classes scored as sets)."
     from videoclf.classes import class_scores, macro_average
     classes = _classes_of(fp)
+    if 'prediction_raw' in fp.columns:       # a model's own post-processing: start from its raw decisions
+        fp = fp.drop(columns='prediction').rename(columns={'prediction_raw': 'prediction'})
+        fp.attrs = dict(fp.attrs, classes=classes); fp['error'] = _errors(fp, classes)
     steps = {'raw': fp}
     cur = fp
     if thresholds is not None:
@@ -148,16 +105,21 @@ def evaluate_postprocessing(
     if min_bout > 1 or fill_gaps > 0:
         steps[f'smoothing (min_bout={min_bout}, fill_gaps={fill_gaps})'] = smooth_predictions(fp, min_bout, fill_gaps)
         if thresholds is not None: steps['thresholds + smoothing'] = smooth_predictions(cur, min_bout, fill_gaps)
+    learnt = postprocess if isinstance(postprocess, PostProcess) or postprocess is None else fit_postprocess(fp, postprocess, tune_split)
+    if learnt is not None: steps[f'learnt on {tune_split}: {learnt!r}'[:200]] = apply_postprocess(fp, learnt)
     rows = {}
     for name, d in steps.items():
         d = _split(d, split); lab = d[d.label.astype(str) != '']
         Y, D = label_matrix(lab.label, classes), label_matrix(lab.prediction, classes)
         sc = class_scores(Y, D, classes)
+        bt = bout_table(Y, D, classes, lab.video.values, table_breaks(lab))
         rows[name] = {'accuracy': float((Y == D).all(1).mean()), 'macro_f1': float(macro_average(sc)['f1']),
-                      **{f'f1_{c}': float(v) for c, v in zip(classes, sc.f1)}, 'n_bouts': _n_bouts(d, 'prediction')}
+                      **{f'f1_{c}': float(v) for c, v in zip(classes, sc.f1)}, 'seg_f1_50': float(bt.loc['pooled', 'seg_f1_50']),
+                      'edit': float(bt.loc['pooled', 'edit']), 'n_bouts': _n_bouts(d, 'prediction')}
     out = pd.DataFrame(rows).T.astype({'n_bouts': int})
     out.attrs['true_bouts'] = _n_bouts(_split(fp, split), 'label')
     if thresholds is not None: out.attrs['thresholds'] = th
+    if learnt is not None: out.attrs['postprocess'] = learnt
     return out
 
 # %% ../nbs/16_postprocess.ipynb #c022

@@ -15,7 +15,7 @@ from .decode import decode_frame, VideoReader, read_ahead, numbering_gaps
 from .windows import WindowIndex
 
 # %% auto #0
-__all__ = ['TrainedModel', 'training_fps', 'load_trained', 'RunWindows', 'predict']
+__all__ = ['TrainedModel', 'training_fps', 'load_trained', 'RunWindows', 'EnsembleModel', 'load_ensemble', 'predict']
 
 # %% ../nbs/17_predict.ipynb #c007
 class TrainedModel:
@@ -27,9 +27,11 @@ class TrainedModel:
                  model_dir=None,     # the model folder it came from
                  project=None,       # the project it was trained on
                  fps:float=None,     # frame rate of the training frames (None: unknown)
+                 postprocess=None,   # smoothing.PostProcess learnt on valid (postprocess.json), applied to every prediction
                 ):
         from videoclf.architectures import ARCHITECTURES
         self.model, self.e, self.label_map, self.model_dir, self.project, self.fps = model, experiment, label_map, model_dir, project, fps
+        self.postprocess = postprocess
         self.arch = ARCHITECTURES[experiment['architecture']]
         self.predictions, self.stats = None, {}
         self._per_frame = self._head = None
@@ -40,9 +42,12 @@ class TrainedModel:
     def classes(self)->list: return list(self.label_map.classes)
     @property
     def multilabel(self)->bool: return self.label_map.multilabel
+    @property
+    def keras_models(self)->list: return [self.model]
     def __repr__(self):
         return (f"TrainedModel({self.model_id!r}: {self.e['architecture']}, classes {self.classes}, "
-                f"{self.e['sequence_length']} frames x step {self.e['frame_step']}, fps {self.fps})")
+                f"{self.e['sequence_length']} frames x step {self.e['frame_step']}, fps {self.fps}"
+                + (f", {self.postprocess!r}" if self.postprocess is not None else '') + ")")
 
 def training_fps(
     project:Project,   # the project a model was trained on
@@ -63,19 +68,31 @@ def training_fps(
                       "Extract every video at one rate (extract_frames(fps=...)).", stacklevel=2)
     return min(by_rate) if by_rate else None
 
+def _load_postprocess(d:Path, label_map):
+    "The model's postprocess.json (None without one), checked against its classes."
+    from videoclf.smoothing import PostProcess
+    if not (d/'postprocess.json').exists(): return None
+    pp = PostProcess.load(d/'postprocess.json')
+    if pp.classes != list(label_map.classes) or pp.multilabel != label_map.multilabel:
+        raise VideoclfError(f"{d/'postprocess.json'} was learnt for the classes {pp.classes}, but the model predicts "
+                            f"{list(label_map.classes)}; delete the file or train the model again.")
+    return pp
+
 def load_trained(
     project,      # Project or project folder the model was trained in
     model_id,     # the model's id (its folder name under models/)
-)->TrainedModel:
-    "Load `models/<model_id>/` (model, experiment, classes) for prediction."
-    import keras
-    import videoclf.architectures, videoclf.backbones  # register the custom layers before loading  # noqa: F401
+):                # TrainedModel, or EnsembleModel for a folder made by `ensemble.ensemble`
+    "Load `models/<model_id>/` (model, experiment, classes, post-processing; or an ensemble's members) for prediction."
     from videoclf.classes import LabelMap
     project = project if isinstance(project, Project) else Project(project)
     d = project.model_dir(model_id)
     if not d.is_dir():
-        have = sorted((p.name for p in project.models.iterdir() if (p/'model_best.keras').exists()), key=natural_key) if project.models.is_dir() else []
+        have = sorted((p.name for p in project.models.iterdir() if (p/'model_best.keras').exists() or (p/'ensemble.json').exists()),
+                      key=natural_key) if project.models.is_dir() else []
         raise VideoclfError(f"model folder {d} does not exist. Trained models in {project.models}: {have[:20]}")
+    if (d/'ensemble.json').exists(): return load_ensemble(project, model_id)
+    import keras
+    import videoclf.architectures, videoclf.backbones  # register the custom layers before loading  # noqa: F401
     for f in ('model_best.keras', 'params.json', 'label_map.json'):
         if not (d/f).exists():
             raise VideoclfError(f"{d/f} is missing: model '{model_id}' has not finished training "
@@ -91,7 +108,8 @@ def load_trained(
     params = load_json(d/'params.json')
     e = {**validate_experiment({k: v for k, v in params.items() if k not in ('weights', 'model_weights_path')}),
          'weights': params.get('weights'), 'model_weights_path': params.get('model_weights_path')}
-    return TrainedModel(model, e, LabelMap.load(d/'label_map.json'), d, project, training_fps(project))
+    lm = LabelMap.load(d/'label_map.json')
+    return TrainedModel(model, e, lm, d, project, training_fps(project), _load_postprocess(d, lm))
 
 # %% ../nbs/17_predict.ipynb #c011
 def _resolve_frames(src):
@@ -145,9 +163,10 @@ def _frame_breaks(prj:Project, videos:list, offsets, padding:str)->list:
     return out
 
 def _frame_rows(tm:TrainedModel, probs:np.ndarray, video, frame, label=None, split=None)->pd.DataFrame:
-    "A frame_predictions table of this model's classes (see training.frame_prediction_rows)."
+    "A frame_predictions table of this model's classes (see training.frame_prediction_rows), post-processed when the model has one."
     from videoclf.training import frame_prediction_rows
-    return frame_prediction_rows(probs, tm.classes, tm.multilabel, video, frame, label, split)
+    from videoclf.smoothing import apply_postprocess
+    return apply_postprocess(frame_prediction_rows(probs, tm.classes, tm.multilabel, video, frame, label, split), tm.postprocess)
 
 def _predict_frames(self,
                     frames=None,          # Project, project folder, folder of frame folders or one frame folder (default: the model's project)
@@ -306,10 +325,94 @@ def _predict_video(self,
 
 TrainedModel.predict_video = _predict_video
 
+# %% ../nbs/17_predict.ipynb #tb605
+class EnsembleModel:
+    "An ensemble of trained models (`ensemble.json`): every member predicts, their probabilities are averaged."
+    def __init__(self,
+                 members:list,         # the members' TrainedModel (or EnsembleModel)
+                 weights:list,         # one weight per member (normalised)
+                 label_map,            # classes.LabelMap of the ensemble
+                 model_dir=None,       # the ensemble's folder
+                 project=None,         # the project it was made in
+                 postprocess=None,     # smoothing.PostProcess of the ensemble, or None
+                 frames:str='same',    # 'same' or 'common': how the members' frames are matched (ensemble.align_members)
+                ):
+        self.members, self.weights, self.label_map, self.model_dir, self.project = members, list(weights), label_map, model_dir, project
+        self.postprocess, self.frames, self.predictions, self.stats = postprocess, frames, None, {}
+
+    @property
+    def model_id(self): return self.model_dir.name if self.model_dir is not None else 'ensemble'
+    @property
+    def classes(self)->list: return list(self.label_map.classes)
+    @property
+    def multilabel(self)->bool: return self.label_map.multilabel
+    @property
+    def fps(self): return self.members[0].fps
+    @property
+    def keras_models(self)->list: return [k for m in self.members for k in m.keras_models]
+    def __repr__(self):
+        return (f"EnsembleModel({self.model_id!r}: {len(self.members)} members {[m.model_id for m in self.members]}, weights "
+                f"{[round(w, 3) for w in self.weights]}, classes {self.classes}"
+                + (f", {self.postprocess!r}" if self.postprocess is not None else '') + ")")
+
+    def _average(self, tables:list)->pd.DataFrame:
+        "The members' tables lined up frame by frame, probabilities averaged, the ensemble's post-processing applied."
+        from videoclf.ensemble import align_members, average_probabilities
+        from videoclf.training import frame_prediction_rows
+        from videoclf.smoothing import apply_postprocess
+        first, probs = align_members(tables, [m.model_id for m in self.members], self.classes, self.frames)
+        df = frame_prediction_rows(average_probabilities(probs, self.weights), self.classes, self.multilabel, first.video.values,
+                                   first.frame.values, first.label.values if 'label' in first else None,
+                                   first.split.values if 'split' in first else None)
+        if 'time' in first.columns: df['time'] = first.time.values
+        self.predictions = apply_postprocess(df, self.postprocess)
+        return self.predictions
+
+    def predict_frames(self,
+                       frames=None,          # Project, project folder, folder of frame folders or one frame folder (default: the project)
+                       videos:list=None,     # only these videos
+                       batch_size:int=64,    # windows (or frames) per batch
+                      )->pd.DataFrame:       # frame_predictions.csv columns
+        "Every member predicts the frame folders; their probabilities are averaged."
+        return self._average([m.predict_frames(frames, videos, batch_size) for m in self.members])
+
+    def predict_video(self,
+                      video_path,           # a video file
+                      fps='model',          # as TrainedModel.predict_video
+                      size:tuple=None,      # as TrainedModel.predict_video
+                      name:str=None,        # video name in the output (default: the file stem)
+                      batch_size:int=32,    # frames per batch
+                      progress:bool=True,   # progress bars
+                     )->pd.DataFrame:       # frame_predictions columns (+ time)
+        "Every member streams the video; their probabilities are averaged."
+        tables = [m.predict_video(video_path, fps=fps, size=size, name=name, batch_size=batch_size, progress=progress) for m in self.members]
+        self.stats = {m.model_id: m.stats for m in self.members}
+        return self._average(tables)
+
+EnsembleModel.write_frame_predictions = _write_frame_predictions
+
+def load_ensemble(
+    project:Project,   # the project the ensemble was made in
+    model_id,          # its id
+)->EnsembleModel:
+    "Load an ensemble folder and its members."
+    from videoclf.ensemble import read_ensemble
+    from videoclf.classes import LabelMap
+    d = project.model_dir(model_id); spec = read_ensemble(d)
+    if not (d/'results.json').exists() or not (d/'label_map.json').exists():
+        raise VideoclfError(f"ensemble '{model_id}' was not finished ({d/'results.json'} is missing): make it again with ensemble(..., overwrite=True).")
+    lm = LabelMap.load(d/'label_map.json')
+    members = [load_trained(project, m) for m in spec['members']]
+    for m in members:
+        if set(m.classes) != set(lm.classes):
+            raise VideoclfError(f"member '{m.model_id}' of ensemble '{model_id}' now predicts the classes {m.classes}, not "
+                                f"{lm.classes}: it was retrained since. Make the ensemble again.")
+    return EnsembleModel(members, spec['weights'], lm, d, project, _load_postprocess(d, lm), spec.get('frames', 'same'))
+
 # %% ../nbs/17_predict.ipynb #c033
 def predict(
     project,               # Project or folder the model was trained in
-    model_id,              # which model
+    model_id,              # which model (or ensemble)
     inputs=None,           # video files, folders of videos, frame folders or projects (one or a list); None: the project's frames
     out=None,              # write the predictions to this CSV (atomically)
     fps='model',           # videos: 'model' (training frame rate), None (every frame) or a rate
@@ -320,7 +423,8 @@ def predict(
     from videoclf.frames import VIDEO_EXTS, find_videos
     from videoclf.device import device_line, model_flags, out_of_memory_hint
     tm = load_trained(project, model_id)
-    if progress: print(device_line('prediction', **model_flags(tm.model)))
+    flags = [model_flags(m) for m in tm.keras_models]
+    if progress: print(device_line('prediction', **{k: any(f[k] for f in flags) for k in flags[0]}))
     if inputs is None: inputs = [tm.project]
     elif isinstance(inputs, (str, Path, Project)): inputs = [inputs]
     parts = []

@@ -20,7 +20,7 @@ from .classes import decide, labels_of, class_scores, macro_average, decision_co
 __all__ = ['KEEP_CHECKPOINTS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store',
            'experiment_data', 'training_data_warnings', 'predict_samples', 'per_frame_features', 'predicted_labels',
            'frame_prediction_rows', 'split_metrics', 'confusion_table', 'balanced_class_weights', 'oversample_ids',
-           'train', 'demo']
+           'train', 'evaluate_predictions', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -251,12 +251,13 @@ def split_metrics(
     classes:list,      # class names
     multilabel:bool=False,
     thresholds=None,   # per-class thresholds (C,) for the decision rule; None: arg-max / 0.5
+    decisions=None,    # (n, C) 0/1 decisions to score instead of the decision rule's (e.g. post-processed ones)
 )->dict:
     "Accuracy, loss, per-class precision/recall/F1/support/PR-AUC, macro-F1 and ROC-AUC."
     from sklearn import metrics as skm
     if not len(y): return {'n': 0}
     eps = 1e-7; pc = np.clip(p, eps, 1 - eps); yt = np.asarray(y).astype(int)
-    D = decide(p, multilabel, thresholds)
+    D = decide(p, multilabel, thresholds) if decisions is None else np.asarray(decisions).astype(bool)
     acc = float((yt.astype(bool) == D).all(1).mean())
     if multilabel: loss = float(-(yt * np.log(pc) + (1 - yt) * np.log(1 - pc)).mean())
     else: loss = float(-np.log(pc[np.arange(len(y)), yt.argmax(1)]).mean())
@@ -659,6 +660,63 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     for h in list(log.handlers): log.removeHandler(h); h.close()
     return results
 
+# %% ../nbs/13_training.ipynb #tb401
+def _bout_keys(fp:pd.DataFrame, D, classes:list, split:str, prefix:str, per_class:bool)->dict:
+    "Bout-level results keys of one split: decisions D (rows of fp) against its labels."
+    from videoclf.segments import bout_table, bout_scores, label_matrix
+    from videoclf.smoothing import table_breaks
+    rows = np.flatnonzero(fp.split.values == split)
+    if not len(rows): return {}
+    d = fp.iloc[rows]
+    t = bout_table(label_matrix(d.label, classes), np.asarray(D)[rows], classes, d.video.values, table_breaks(d))
+    return bout_scores(t, per_class=per_class, prefix=prefix)
+
+def evaluate_predictions(
+    out:Path,              # the model folder to write into
+    fp:pd.DataFrame,       # `frame_prediction_rows` of every labelled frame of every split, rows of a video in time order
+    classes:list,          # class names, the probability columns
+    multilabel:bool,       # the decision rule's kind
+    postprocess=None,      # the `postprocess` setting: chosen on the valid rows, saved, applied to every split
+)->tuple:                  # (the frame predictions as written, the metric keys of results.json)
+    "Write frame_predictions.csv, test_predictions.npy, the confusion matrices (and postprocess.json); the metrics of results.json."
+    from videoclf.segments import label_matrix
+    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions
+    out = Path(out); ml = multilabel
+    P, Y = fp[classes].values.astype('float64'), label_matrix(fp.label, classes)
+    rows = {s: np.flatnonzero(fp.split.values == s) for s in ('train', 'valid', 'test')}
+    D_raw, Ps, D = decide(P, ml), P, None
+    pp = fit_postprocess(fp, postprocess_spec(postprocess), multilabel=ml) if postprocess_spec(postprocess) else None
+    if pp is not None:
+        pp.save(out/'postprocess.json'); save_csv(out/'postprocess_search.csv', pp.search)
+        Ps, D = pp.apply(P, table_breaks(fp))
+        fp = with_decisions(fp, D, pp)
+    save_csv(out/'frame_predictions.csv', fp)
+    save_npy(out/'test_predictions.npy', P[rows['test']].astype('float32'))
+    m = {s: split_metrics(Y[r], P[r], classes, ml) for s, r in rows.items()}
+    r = {'fit_train_acc': m['train'].get('accuracy'), 'fit_train_loss': m['train'].get('loss'),
+         'fit_val_acc': m['valid'].get('accuracy'), 'fit_val_loss': m['valid'].get('loss'),
+         'fit_test_acc': m['test'].get('accuracy'), 'fit_test_loss': m['test'].get('loss'),
+         'fit_test_macro_f1': m['test'].get('macro_f1'), 'fit_test_roc_auc': m['test'].get('roc_auc'),
+         'fit_val_macro_f1': m['valid'].get('macro_f1'),
+         **{f'test_{k}': v for k, v in m['test'].items()},  # test_accuracy, test_macro_f1, test_roc_auc, per class
+         **_bout_keys(fp, D_raw, classes, 'valid', 'val_', False), **_bout_keys(fp, D_raw, classes, 'test', 'test_', True)}
+    if pp is not None:
+        pm = {s: split_metrics(Y[rows[s]], Ps[rows[s]], classes, ml, decisions=D[rows[s]]) for s in ('valid', 'test')}
+        r.update({'pp_fit_val_acc': pm['valid'].get('accuracy'), 'pp_fit_val_macro_f1': pm['valid'].get('macro_f1'),
+                  'pp_fit_test_acc': pm['test'].get('accuracy'), 'pp_fit_test_loss': pm['test'].get('loss'),
+                  'pp_fit_test_macro_f1': pm['test'].get('macro_f1'), 'pp_fit_test_roc_auc': pm['test'].get('roc_auc'),
+                  **{f'pp_test_{k}': v for k, v in pm['test'].items()},
+                  **_bout_keys(fp, D, classes, 'valid', 'pp_val_', False), **_bout_keys(fp, D, classes, 'test', 'pp_test_', True),
+                  'pp_window': pp.window, 'pp_thresholds': pp.thresholds, 'pp_min_bout': pp.min_bout, 'pp_fill_gaps': pp.fill_gaps,
+                  'pp_metric': pp.info['metric'], 'pp_valid_score': pp.info['valid_score'], 'pp_valid_score_raw': pp.info['valid_score_raw']})
+    final = D if D is not None else D_raw
+    cm = decision_confusion(Y[rows['test']], final[rows['test']], classes, ml)
+    save_csv(out/'confusion_matrix.csv', cm, index=True)
+    plot_confusion(cm, path=out/'confusion_matrix.png')
+    plot_confusion(cm if not ml else cm[['fn', 'tp']].rename(columns={'fn': 'missed', 'tp': 'found'}), normalize=True,
+                   path=out/'confusion_matrix_normalized.png')
+    return fp, r
+
 # %% ../nbs/13_training.ipynb #c024
 def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
     classes, ml = list(data.label_map.classes), data.multilabel
@@ -679,16 +737,9 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
     order = {v: i for i, v in enumerate(data.store.videos)}
     fp = fp.assign(_v=fp.video.map(order), _r=np.concatenate([np.asarray(data.windows.targets)[data.samples[s]] for s in ('train', 'valid', 'test')]))
     fp = fp.sort_values(['_v', '_r'], kind='stable').drop(columns=['_v', '_r']).reset_index(drop=True)
-    save_csv(out/'frame_predictions.csv', fp)
-    save_npy(out/'test_predictions.npy', probs['test'])
-    m = {s: split_metrics(data.y[s], probs[s], classes, ml) for s in ('train', 'valid', 'test')}
-    cm = confusion_table(data.y['test'], probs['test'], classes, ml)
-    save_csv(out/'confusion_matrix.csv', cm, index=True)
-    if not ml:
-        plot_confusion(cm, path=out/'confusion_matrix.png'); plot_confusion(cm, normalize=True, path=out/'confusion_matrix_normalized.png')
-    else:
-        plot_confusion(cm, path=out/'confusion_matrix.png')
-        plot_confusion(cm[['fn', 'tp']].rename(columns={'fn': 'missed', 'tp': 'found'}), normalize=True, path=out/'confusion_matrix_normalized.png')
+    fp, metrics = evaluate_predictions(out, fp, classes, ml, e['postprocess'])   # CSV, confusion matrices, postprocess.json
+    if 'pp_window' in metrics: log.info(f"post-processing chosen on valid: window {metrics['pp_window']}, min_bout "
+                                        f"{metrics['pp_min_bout']}, fill_gaps {metrics['pp_fill_gaps']}, thresholds {metrics['pp_thresholds']}")
     hist = pd.DataFrame(state['history'])
     save_csv(out/'fit_history.csv', hist)
     _save_model(model, out/'model_best.keras')
@@ -704,12 +755,7 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
         'fit_dt_test_start': start, 'fit_dt_test_end': _now(), 'fit_dt_test_duration_seconds': round(test_dt, 3),
         'fit_num_epochs': int(len(hist)),
         **{f'fit_stopped_epoch{i + 1}': n for i, n in enumerate(state['stopped_epochs'])},
-        'fit_train_acc': m['train']['accuracy'], 'fit_train_loss': m['train']['loss'],
-        'fit_val_acc': m['valid']['accuracy'], 'fit_val_loss': m['valid']['loss'],
-        'fit_test_acc': m['test'].get('accuracy'), 'fit_test_loss': m['test'].get('loss'),
-        'fit_test_macro_f1': m['test'].get('macro_f1'), 'fit_test_roc_auc': m['test'].get('roc_auc'),
-        'fit_val_macro_f1': m['valid'].get('macro_f1'),
-        **{f'test_{k}': v for k, v in m['test'].items()},  # test_accuracy, test_macro_f1, test_roc_auc, per class
+        **metrics,   # fit_*_acc/loss, fit_test_macro_f1/roc_auc, test_* per class, bout-level val_/test_ keys, pp_* keys
         'model_param_count': int(model.count_params()),
         'model_trainable_param_count': int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         'num_features': int(feats.shape[1] if feats is not None else np.prod(data.store.shape_per_frame)),
