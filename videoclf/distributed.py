@@ -4,7 +4,7 @@
 
 # %% ../nbs/14a_ray.ipynb #ry102
 from __future__ import annotations
-import os, math, time, uuid, contextlib, collections, functools
+import os, math, time, uuid, warnings, contextlib, collections, functools
 from pathlib import Path
 from .core import VideoclfError, Project
 from .claims import read_claim, pid_alive, _host
@@ -199,9 +199,15 @@ def ray_grid(
             out = project.model_dir(e['model_id'])
             board.add(run_row(e['model_id'], status, run.metric, attempts=attempts[str(e['model_id'])],
                               **{run.metric: _score(out, run.metric), **values}))
+        waiting = False
         try:
             while todo or running:
-                slots = max(1, trial_slots(ray.nodes(), run.cpus_per_trial, run.gpus_per_trial))
+                slots = trial_slots(ray.nodes(), run.cpus_per_trial, run.gpus_per_trial)
+                if not slots and not waiting:   # every machine that fits a trial died: Ray queues until one joins
+                    waiting = True
+                    warnings.warn("no alive machine of the Ray cluster can run a trial now; the grid waits for one to join "
+                                  "(`ray start --address=...`). Interrupt to stop: running the same call again continues it.")
+                slots = max(1, slots)
                 while todo and len(running) < slots:
                     e = todo.popleft(); mid = str(e['model_id']); out = project.model_dir(mid)
                     status = finished_status(out, run.retry_failed)
