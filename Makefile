@@ -1,6 +1,6 @@
 # Two commands are the whole set-up on a fresh machine with Python >= 3.10:
 #   make demo   installs videoclf into .venv and runs the demo (synthetic videos -> trained model)
-#   make test   installs videoclf with its dev tools into .venv and runs every test
+#   make test   installs videoclf with its dev tools and Ray (the [ray] extra) into .venv and runs every test
 #   make site   builds the documentation website into _site/ (open _site/index.html)
 # On a GPU VM:
 #   make install-gpu   adds TensorFlow's CUDA libraries (the [gpu] extra) to .venv and runs `videoclf doctor`
@@ -16,14 +16,14 @@ SYSTEM_PACKAGES ?= chromium
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,ray]"
 	touch $@
 
 install: $(VENV)/.installed
 
 # TensorFlow with its CUDA and cuDNN libraries (pip's tensorflow[and-cuda]); the doctor then says whether the GPU works
 install-gpu: install
-	$(BIN)/python -m pip install -q -e ".[dev,gpu]"
+	$(BIN)/python -m pip install -q -e ".[dev,ray,gpu]"
 	$(BIN)/videoclf doctor
 
 # apt-get installs the missing ones when run as root (CI); otherwise it says what to install

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_grid.ipynb #c002
 from __future__ import annotations
-import os, sys, gc, json, math, time, itertools, traceback
+import os, sys, gc, json, math, time, itertools, traceback, dataclasses
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,8 +12,10 @@ from tqdm.auto import tqdm
 from .core import VideoclfError, Project, did_you_mean, load_json, save_csv, save_text, natural_key, check_model_id
 
 # %% auto #0
-__all__ = ['LIST_VALUED_KEYS', 'block_ranges', 'experiments_path', 'next_model_id', 'grid_summary', 'grid_experiments',
-           'random_experiments', 'experiment_of_row', 'load_experiments', 'save_experiments', 'run_grid', 'fake_train']
+__all__ = ['LIST_VALUED_KEYS', 'GRID_BACKENDS', 'block_ranges', 'experiments_path', 'next_model_id', 'grid_summary',
+           'grid_experiments', 'random_experiments', 'experiment_of_row', 'load_experiments', 'save_experiments',
+           'run_columns', 'run_row', 'finished_status', 'save_failure', 'run_experiment', 'GridRun', 'GridBoard',
+           'grid_backend', 'local_backend', 'ray_backend', 'run_grid', 'fake_train']
 
 # %% ../nbs/14_grid.ipynb #c005
 LIST_VALUED_KEYS = ('learning_rates', 'frame_size')  # keys whose single value is a list
@@ -274,11 +276,157 @@ def _experiments_list(project, experiments)->list:
     if dup: raise VideoclfError(f"model_id {dup[0]} appears more than once in the experiments; each needs its own id.")
     return experiments
 
+def run_columns(metric:str='fit_val_acc')->list: # the columns of a run table
+    "The columns of the table `run_grid` returns."
+    return ['model_id', 'status', 'seconds', metric, 'worker', 'attempts', 'error']
+
+def run_row(
+    model_id,                  # the experiment's model_id
+    status:str,                # trained, failed, done, failed_before, claimed or budget
+    metric:str='fit_val_acc',  # the metric column
+    **values,                  # seconds, worker, attempts, error, the metric's value
+)->dict:                       # a row of the run table
+    "One row of a run table, every column present."
+    return {**dict(model_id=model_id, status=status, seconds=0.0, worker='', attempts=0, error='', **{metric: None}), **values}
+
+def finished_status(
+    model_dir:Path,            # the experiment's model folder
+    retry_failed:bool=False,   # a failed experiment is to run again
+)->str|None:                   # 'done', 'failed_before', or None (it is to run)
+    "Whether an experiment needs no run: finished (results.json) or failed before (error.txt)."
+    if (model_dir/'results.json').exists(): return 'done'
+    if (model_dir/'error.txt').exists() and not retry_failed: return 'failed_before'
+    return None
+
+def save_failure(
+    model_dir:Path,     # the experiment's model folder
+    e:dict,             # the experiment
+    worker:str,         # who ran it
+    text:str,           # what happened (a traceback)
+):
+    "Write models/<id>/error.txt: which experiment failed, where, when, and why."
+    save_text(model_dir/'error.txt', f"model_id {e['model_id']} failed on worker {worker} at "
+              f"{time.strftime('%Y-%m-%d %H:%M:%S')}\nexperiment: {json.dumps(e, default=str)}\n\n" + text)
+
+def run_experiment(
+    e:dict,                      # one experiment (with its model_id)
+    project,                     # Project or project folder
+    worker:str=None,             # the name its claim carries (default host:pid)
+    train_fn=None,               # train_fn(experiment, project) -> results (default videoclf.training.train)
+    metric:str='fit_val_acc',    # validation metric reported in the row
+    retry_failed:bool=False,     # run it even when it failed before (its error.txt is replaced)
+    stale_after_s:float=300,     # a claim without a heartbeat for this long is taken over
+    heartbeat_s:float=30,        # how often the claim is refreshed while it trains
+)->dict:                         # its row of the run table
+    "Train one experiment of a grid under its claim, unless it is finished, failed before, or another live worker has it."
+    project = project if isinstance(project, Project) else Project(project)
+    if train_fn is None:
+        from videoclf.training import train as train_fn
+    worker = worker or f'{_host()}:{os.getpid()}'
+    mid = e['model_id']; out = project.model_dir(mid)
+    row = run_row(mid, finished_status(out, retry_failed), metric, worker=worker)
+    if row['status'] is None:
+        claim = Claim.acquire(out, worker, stale_after_s)
+        if claim is None: row['status'] = 'claimed'
+        else:
+            with claim:
+                row['status'] = finished_status(out, retry_failed)   # another worker may have finished it meanwhile
+                if row['status'] is None:
+                    claim.start_heartbeat(heartbeat_s)
+                    (out/'error.txt').unlink(missing_ok=True)
+                    t = time.time()
+                    try:
+                        train_fn(dict(e), project); row['status'] = 'trained'
+                    except Exception as err:
+                        save_failure(out, e, worker, traceback.format_exc())
+                        row['status'], row['error'] = 'failed', f'{type(err).__name__}: {err}'[:300]
+                    row['seconds'], row['attempts'] = round(time.time() - t, 3), 1
+                    _clear_keras()
+    row[metric] = _score(out, metric)
+    return row
+
+# %% ../nbs/14_grid.ipynb #ry02
+@dataclasses.dataclass
+class GridRun:
+    "How a grid runs: the options of `run_grid`, handed to its backend."
+    train_fn:object = None          # train_fn(experiment, project) -> results (None: videoclf.training.train)
+    metric:str = 'fit_val_acc'      # validation metric of the progress bar
+    worker:str = None               # this worker's name, for claims (default host:pid)
+    retry_failed:bool = False       # run experiments that failed before
+    stale_after_s:float = 300       # claims without a heartbeat for this long are taken over
+    heartbeat_s:float = 30          # how often a running experiment's claim is refreshed
+    budget_s:float = None           # start no new experiment after this many seconds
+    max_experiments:int = None      # start at most this many experiments
+    progress:bool = True            # show a progress bar
+    address:str = None              # ray: cluster address (None: Ray on this machine)
+    cpus_per_trial:float = 1        # ray: CPUs of one experiment
+    gpus_per_trial:float = 0        # ray: GPUs of one experiment (fractions share a GPU)
+    max_retries:int = 2             # ray: restarts of an experiment whose worker or node died
+
+    def out_of_budget(self, t0:float, started:int)->bool:
+        "Whether no new experiment may start, `started` having started since `t0`."
+        return ((self.budget_s is not None and time.time() - t0 >= self.budget_s)
+                or (self.max_experiments is not None and started >= self.max_experiments))
+
+    def run_one(self, e:dict, project, worker:str=None)->dict:
+        "`run_experiment` with these options."
+        return run_experiment(e, project, worker or self.worker, self.train_fn, self.metric, self.retry_failed,
+                              self.stale_after_s, self.heartbeat_s)
+
+class GridBoard:
+    "The progress bar of a grid: experiments finished, the best score so far, how many trained and failed."
+    def __init__(self, n:int, desc:str, metric:str='fit_val_acc', progress:bool=True):
+        from videoclf.analysis import lower_is_better
+        self.metric, self.lower, self.best, self.rows = metric, lower_is_better(metric), None, []
+        self.bar = tqdm(total=n, desc=desc, unit='exp', disable=not progress)
+    def add(self, row:dict):
+        "Record a finished row and redraw."
+        v = row.get(self.metric)
+        if v is not None and (self.best is None or (v < self.best if self.lower else v > self.best)): self.best = v
+        self.rows.append(row)
+        self.bar.set_postfix(best=f'{self.best:.4g}' if self.best is not None else '-',
+                             trained=sum(r['status'] == 'trained' for r in self.rows),
+                             failed=sum(r['status'] == 'failed' for r in self.rows), refresh=False)
+        self.bar.update(1)
+    def close(self): self.bar.close()
+
+GRID_BACKENDS = {}   # name -> backend(project, experiments, run:GridRun) -> rows
+
+def grid_backend(name:str):
+    "Decorator that registers a grid backend: `backend(project, experiments, run:GridRun) -> list of rows`."
+    def register(f): GRID_BACKENDS[name] = f; return f
+    return register
+
+@grid_backend('local')
+def local_backend(project:Project, experiments:list, run:GridRun)->list:
+    "The experiments one after another in this process (several processes can share a table through the claims)."
+    if run.address is not None or run.gpus_per_trial:
+        raise VideoclfError("address= and gpus_per_trial= are options of the Ray backend: pass backend='ray' too "
+                            "(the local backend trains in this process, on the GPUs it sees).")
+    board, t0, started = GridBoard(len(experiments), f'grid ({run.worker})', run.metric, run.progress), time.time(), 0
+    for e in experiments:
+        out = project.model_dir(e['model_id'])
+        if finished_status(out, run.retry_failed) is None and run.out_of_budget(t0, started):
+            row = run_row(e['model_id'], 'budget', run.metric, worker=run.worker)
+        else:
+            row = run.run_one(e, project)
+            started += row['attempts']
+        board.add(row)
+    board.close()
+    return board.rows
+
+@grid_backend('ray')
+def ray_backend(project:Project, experiments:list, run:GridRun)->list:
+    "Each experiment a Ray task with its CPUs and GPU share, on this machine or a cluster (see `videoclf.distributed`)."
+    from videoclf.distributed import ray_grid   # Ray is imported only when it is used
+    return ray_grid(project, experiments, run)
+
+# %% ../nbs/14_grid.ipynb #ry04
 def run_grid(
     project,                     # Project or project folder
     experiments=None,            # experiments table / list of dicts / CSV path (default: the project's experiments.csv)
     budget_s:float=None,         # start no new experiment after this many seconds
-    max_experiments:int=None,    # train at most this many experiments in this call
+    max_experiments:int=None,    # start at most this many experiments in this call
     worker:str=None,             # this worker's name, for claims (default host:pid)
     train_fn=None,               # train_fn(experiment, project) -> results (default videoclf.training.train)
     metric:str='fit_val_acc',    # validation metric shown as "best" on the progress bar
@@ -286,54 +434,25 @@ def run_grid(
     stale_after_s:float=300,     # claims without a heartbeat for this long are taken over
     heartbeat_s:float=30,        # how often a running experiment's claim is refreshed
     progress:bool=True,          # show a progress bar over experiments
-)->pd.DataFrame:                 # model_id, status, seconds, metric, worker, error: one row per experiment
-    "Train the experiments of a table one after another; resumable, failure-tolerant, shareable by workers."
+    backend:str='local',         # 'local': one after another in this process; 'ray': each experiment a Ray task
+    address:str=None,            # ray: None starts Ray on this machine; 'auto' or 'host:port' joins a running cluster
+    cpus_per_trial:float=1,      # ray: CPUs per experiment (TensorFlow gets one thread per CPU)
+    gpus_per_trial:float=0,      # ray: GPUs per experiment; a fraction shares a GPU (0.25: four experiments per GPU)
+    max_retries:int=2,           # ray: restarts of an experiment whose worker or node died (it resumes from its checkpoint)
+)->pd.DataFrame:                 # model_id, status, seconds, metric, worker, attempts, error: one row per experiment
+    "Train the experiments of a table; resumable, failure-tolerant, in this process or as Ray tasks across machines."
     project = project if isinstance(project, Project) else Project(project)
+    if backend not in GRID_BACKENDS:
+        raise VideoclfError(f"backend '{backend}' is unknown; choose one of {list(GRID_BACKENDS)}.{did_you_mean(backend, GRID_BACKENDS)}")
+    if not (cpus_per_trial > 0 and gpus_per_trial >= 0):
+        raise VideoclfError(f"cpus_per_trial must be > 0 and gpus_per_trial >= 0 (got {cpus_per_trial} and {gpus_per_trial}).")
     if train_fn is None:
         from videoclf.training import train as train_fn
     exps = _experiments_list(project, experiments)
-    worker = worker or f'{_host()}:{os.getpid()}'
-    from videoclf.analysis import lower_is_better
-    lower = lower_is_better(metric)
-    best, rows, n_trained, t0 = None, [], 0, time.time()
-    def better(v): return v is not None and (best is None or (v < best if lower else v > best))
-    bar = tqdm(exps, desc=f'grid ({worker})', unit='exp', disable=not progress)
-    for e in bar:
-        mid = e['model_id']; out = project.model_dir(mid)
-        row = dict(model_id=mid, status=None, seconds=0.0, **{metric: None}, worker=worker, error='')
-        done = lambda: (out/'results.json').exists()
-        failed = lambda: (out/'error.txt').exists() and not retry_failed
-        if done() or failed():
-            row['status'] = 'done' if done() else 'failed_before'
-        elif (budget_s is not None and time.time() - t0 >= budget_s) or (max_experiments is not None and n_trained >= max_experiments):
-            row['status'] = 'budget'
-        else:
-            claim = Claim.acquire(out, worker, stale_after_s)
-            if claim is None: row['status'] = 'claimed'
-            else:
-                with claim:
-                    if done() or failed(): row['status'] = 'done' if done() else 'failed_before'
-                    else:
-                        claim.start_heartbeat(heartbeat_s)
-                        (out/'error.txt').unlink(missing_ok=True)
-                        t = time.time()
-                        try:
-                            train_fn(dict(e), project); row['status'] = 'trained'
-                        except Exception as err:
-                            save_text(out/'error.txt', f"model_id {mid} failed on worker {worker} at "
-                                      f"{time.strftime('%Y-%m-%d %H:%M:%S')}\nexperiment: {json.dumps(e, default=str)}\n\n"
-                                      + traceback.format_exc())
-                            row['status'], row['error'] = 'failed', f'{type(err).__name__}: {err}'[:300]
-                        row['seconds'] = round(time.time() - t, 3)
-                        n_trained += 1
-                        _clear_keras()
-        row[metric] = _score(out, metric)
-        if better(row[metric]): best = row[metric]
-        rows.append(row)
-        bar.set_postfix(best=f'{best:.4g}' if best is not None else '-', trained=n_trained,
-                        failed=sum(r['status'] == 'failed' for r in rows), refresh=False)
-    bar.close()
-    return pd.DataFrame(rows, columns=['model_id', 'status', 'seconds', metric, 'worker', 'error'])
+    run = GridRun(train_fn, metric, worker or f'{_host()}:{os.getpid()}', retry_failed, stale_after_s, heartbeat_s, budget_s,
+                  max_experiments, progress, address, cpus_per_trial, gpus_per_trial, max(0, int(max_retries)))
+    rows = {str(r['model_id']): r for r in GRID_BACKENDS[backend](project, exps, run)}
+    return pd.DataFrame([rows[str(e['model_id'])] for e in exps], columns=run_columns(metric))
 
 # %% ../nbs/14_grid.ipynb #c028
 def fake_train(
