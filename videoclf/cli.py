@@ -241,6 +241,11 @@ def grid_cmd(ranges:str=None,          # parameter ranges (.json/.yaml: one bloc
              max_experiments:int=None, # train at most this many in this call
              metric:str='fit_val_acc', # validation metric for "best so far" and the leaderboard
              retry_failed:store_true=False, # run experiments that failed before again
+             backend:str='local',      # 'local' (one after another here) or 'ray' (Ray tasks on this machine or a cluster)
+             address:str=None,         # ray: 'auto' or <head ip>:6379 to join a running cluster (default: Ray on this machine)
+             cpus_per_trial:float=1,   # ray: CPUs per experiment
+             gpus_per_trial:float=0,   # ray: GPUs per experiment; a fraction shares a GPU (0.25: four per GPU)
+             max_retries:int=2,        # ray: restarts of an experiment whose worker or machine died
             ):
     "Add a grid of experiments to experiments.csv (optional) and train every unfinished one."
     blocks = _read_experiments(ranges) if ranges else None
@@ -255,7 +260,8 @@ def grid_cmd(ranges:str=None,          # parameter ranges (.json/.yaml: one bloc
     if not experiments_path(prj).exists():
         raise VideoclfError(f"no {experiments_path(prj)}: give --ranges with a JSON/YAML file of parameter ranges.")
     runs = run_grid(prj, budget_s=None if budget_minutes is None else 60 * budget_minutes,
-                    max_experiments=max_experiments, metric=metric, retry_failed=retry_failed)
+                    max_experiments=max_experiments, metric=metric, retry_failed=retry_failed, backend=backend,
+                    address=address, cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial, max_retries=max_retries)
     print(runs.status.value_counts().to_string())
     res = load_results(prj)
     if len(res): print(leaderboard(res, metric).head(10).to_string(index=False))
@@ -295,9 +301,23 @@ def predict_cmd(model_id:str,          # the trained model (models/<model_id>/)
                 out:str=None,          # CSV file to write, or a folder for predictions_<date>.csv (default models/<model_id>/)
                 fps:str='model',       # videos: 'model' (training rate), 'all' (every frame) or a number
                 batch_size:int=32,     # frames / windows per batch
+                out_dir:str=None,      # videos: one <video>_frame_predictions.csv each in this folder; a re-run skips those done
+                backend:str='local',   # with --out_dir: 'local' (here) or 'ray' (Ray tasks on this machine or a cluster)
+                address:str=None,      # ray: 'auto' or <head ip>:6379 to join a running cluster (default: Ray on this machine)
+                cpus_per_worker:float=1, # ray: CPUs per prediction task
+                gpus_per_worker:float=0, # ray: GPUs per prediction task (a fraction shares a GPU)
                ):
-    "Frame predictions of a trained model for new videos or frame folders, written to a CSV."
+    "Frame predictions of a trained model for new videos or frame folders, written to a CSV (or one per video)."
     prj = Project(root)
+    if out_dir is not None or backend != 'local':
+        if not inputs: raise VideoclfError("--out_dir and --backend predict video files: give them with --inputs (files or folders of videos).")
+        from videoclf.predict import predict_videos
+        runs = predict_videos(prj, model_id, _list(inputs), out_dir=out_dir, fps=_prediction_fps(fps), batch_size=batch_size,
+                              backend=backend, address=address, cpus_per_worker=cpus_per_worker, gpus_per_worker=gpus_per_worker)
+        print(f"{len(runs)} video(s) -> {Path(runs.path.iloc[0]).parent if len(runs) else out_dir}\n{runs.status.value_counts().to_string()}")
+        for r in runs[runs.status == 'failed'].itertuples(): print(f"failed: {r.video}: {r.error}", file=sys.stderr)
+        if (runs.status == 'failed').any(): raise VideoclfError(f"{(runs.status == 'failed').sum()} video(s) failed (above); the others are written.")
+        return
     rate, out = _prediction_fps(fps), _prediction_out(out, prj, model_id)
     from videoclf.predict import predict
     df = predict(prj, model_id, inputs=_list(inputs), out=out, fps=rate, batch_size=batch_size)

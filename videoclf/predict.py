@@ -15,7 +15,9 @@ from .decode import decode_frame, VideoReader, read_ahead, numbering_gaps
 from .windows import WindowIndex
 
 # %% auto #0
-__all__ = ['TrainedModel', 'training_fps', 'load_trained', 'RunWindows', 'EnsembleModel', 'load_ensemble', 'predict']
+__all__ = ['PREDICT_BACKENDS', 'TrainedModel', 'training_fps', 'load_trained', 'RunWindows', 'EnsembleModel', 'load_ensemble',
+           'predict', 'prediction_file', 'video_files', 'loaded_model', 'predict_video_file', 'BatchRun',
+           'predict_backend', 'predict_videos']
 
 # %% ../nbs/17_predict.ipynb #c007
 class TrainedModel:
@@ -442,3 +444,171 @@ def predict(
     tm.predictions = df
     if out is not None: save_csv(out, df)
     return df
+
+# %% ../nbs/17_predict.ipynb #ry202
+import os, dataclasses, collections
+from .claims import _host
+
+def prediction_file(
+    out_dir,    # the batch's output folder
+    video,      # a video file (or its name)
+)->Path:        # <out_dir>/<video name>_frame_predictions.csv
+    "Where `predict_videos` writes the frame predictions of one video."
+    return Path(out_dir)/f'{Path(video).stem}_frame_predictions.csv'
+
+def video_files(
+    videos,     # video files and folders of videos (one or a list)
+)->list:        # the video files, folders expanded in natural order
+    "The video files of a batch; a missing file, a non-video or two videos of the same name are refused."
+    from videoclf.frames import VIDEO_EXTS, find_videos
+    out = []
+    for v in ([videos] if isinstance(videos, (str, Path)) else list(videos)):
+        p = Path(v).expanduser()
+        if p.is_dir(): out += find_videos(p)
+        elif not p.exists(): raise VideoclfError(f"{p} does not exist: give video files or folders of videos.")
+        elif p.suffix.lower() not in VIDEO_EXTS: raise VideoclfError(f"{p} is not a video file ({', '.join(VIDEO_EXTS)}).")
+        else: out.append(p)
+    seen = {}
+    for p in out:
+        if p.stem in seen and seen[p.stem] != p.resolve():
+            raise VideoclfError(f"two videos are named '{p.stem}' ({seen[p.stem]} and {p}): their predictions would go to the "
+                                "same file. Predict them into different out_dir folders, or rename one.")
+        seen[p.stem] = p.resolve()
+    return list(dict.fromkeys(out))
+
+_LOADED = {}   # this process's model: (model file, its mtime) -> TrainedModel; a worker loads its model once
+
+def loaded_model(
+    project,    # Project the model was trained in
+    model_id,   # the model
+)->TrainedModel:
+    "`load_trained`, once per process: later calls for the same model file get the same TrainedModel."
+    project = project if isinstance(project, Project) else Project(project)
+    f = project.model_dir(model_id)/'model_best.keras'
+    key = (str(f), f.stat().st_mtime_ns if f.exists() else None)
+    if key not in _LOADED:
+        _LOADED.clear(); _LOADED[key] = load_trained(project, model_id)
+    return _LOADED[key]
+
+def predict_video_file(
+    project,              # Project the model was trained in
+    model_id,             # the model
+    video,                # the video file
+    path,                 # the CSV to write
+    fps='model',          # 'model', None (every frame) or a rate
+    batch_size:int=32,    # frames per batch
+)->dict:                  # frames, seconds, worker, warnings
+    "Predict one video with this process's model and write its frame predictions atomically."
+    t0 = time.time()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter('always')
+        df = loaded_model(project, model_id).predict_video(video, fps=fps, batch_size=batch_size, progress=False)
+        save_csv(path, df)
+    return dict(frames=len(df), seconds=round(time.time() - t0, 3), worker=f'{_host()}:{os.getpid()}',
+                warnings=' | '.join(dict.fromkeys(str(w.message) for w in said)))
+
+@dataclasses.dataclass
+class BatchRun:
+    "How a batch of videos is predicted: the options of `predict_videos`, handed to its backend."
+    fps:object = 'model'            # 'model', None or a rate
+    batch_size:int = 32             # frames per batch
+    address:str = None              # ray: cluster address (None: Ray on this machine)
+    cpus_per_worker:float = 1       # ray: CPUs of one prediction task
+    gpus_per_worker:float = 0       # ray: GPUs of one prediction task
+    workers:int = None              # ray: at most this many videos at once (None: as many as fit)
+    max_retries:int = 2             # ray: re-runs of a video whose worker or machine died
+
+PREDICT_BACKENDS = {}   # name -> backend(project, model_id, jobs, run:BatchRun) yielding (video, path, result or exception)
+
+def predict_backend(name:str):
+    "Decorator that registers a batch prediction backend."
+    def register(f): PREDICT_BACKENDS[name] = f; return f
+    return register
+
+@predict_backend('local')
+def _local_videos(project, model_id, jobs:list, run:BatchRun):
+    "One video after another in this process."
+    if run.address is not None or run.gpus_per_worker:
+        raise VideoclfError("address= and gpus_per_worker= are options of the Ray backend: pass backend='ray' too.")
+    for video, path in jobs:
+        try: yield video, path, predict_video_file(project, model_id, video, path, run.fps, run.batch_size)
+        except Exception as err: yield video, path, err
+
+@predict_backend('ray')
+def _ray_videos(project, model_id, jobs:list, run:BatchRun):
+    "Each video a Ray task; the worker processes keep their model loaded between videos."
+    from videoclf.distributed import ray_session, check_resources, trial_slots, in_task
+    with ray_session(run.address) as ray:
+        check_resources(ray.nodes(), run.cpus_per_worker, run.gpus_per_worker)
+        task = ray.remote(num_cpus=run.cpus_per_worker, num_gpus=run.gpus_per_worker, max_retries=run.max_retries,
+                          retry_exceptions=False, max_calls=0)(in_task)   # max_calls=0: a worker keeps its model, GPU or not
+        todo, running = collections.deque(jobs), {}
+        while todo or running:
+            limit = run.workers or max(1, trial_slots(ray.nodes(), run.cpus_per_worker, run.gpus_per_worker))
+            while todo and len(running) < limit:
+                video, path = todo.popleft()
+                running[task.remote(predict_video_file, run.cpus_per_worker, project, model_id, video, path, run.fps,
+                                    run.batch_size)] = (video, path)
+            done, _ = ray.wait(list(running), num_returns=1, timeout=5)
+            for ref in done:
+                video, path = running.pop(ref)
+                try: yield video, path, ray.get(ref)
+                except ray.exceptions.RayTaskError as err: yield video, path, err.cause   # the video's own error
+                except ray.exceptions.RayError as err: yield video, path, err             # died max_retries + 1 times
+
+def _batch_record(project, model_id, fps)->dict:
+    f = project.model_dir(model_id)/'model_best.keras'
+    if not f.exists():
+        raise VideoclfError(f"{f} is missing: model '{model_id}' has not finished training (train it, or check the model_id).")
+    st = f.stat()
+    return dict(model_id=str(model_id), model_file=str(f), model_size=st.st_size, model_mtime=st.st_mtime, fps=fps)
+
+def predict_videos(
+    project,                     # Project or folder the model was trained in
+    model_id,                    # which model
+    videos,                      # video files and folders of videos (one or a list)
+    out_dir=None,                # folder of the per-video CSVs (default models/<model_id>/predictions)
+    fps='model',                 # 'model' (training frame rate), None (every frame) or a rate
+    batch_size:int=32,           # frames / windows per batch
+    backend:str='local',         # 'local': in this process; 'ray': Ray tasks on this machine or a cluster
+    address:str=None,            # ray: None starts Ray on this machine; 'auto' or 'host:port' joins a running cluster
+    cpus_per_worker:float=1,     # ray: CPUs per prediction task
+    gpus_per_worker:float=0,     # ray: GPUs per prediction task (a fraction shares a GPU)
+    workers:int=None,            # ray: at most this many videos at once (default: as many as the cluster holds)
+    max_retries:int=2,           # ray: re-runs of a video whose worker or machine died
+    overwrite:bool=False,        # predict every video again, even into a folder of another model's predictions
+    progress:bool=True,          # a progress bar over videos
+)->pd.DataFrame:                 # video, status (predicted / done / failed), frames, seconds, worker, path, warnings, error
+    "Predict many videos, one frame_predictions CSV each (written atomically; a re-run skips the videos done), here or on Ray."
+    project = project if isinstance(project, Project) else Project(project)
+    if backend not in PREDICT_BACKENDS:
+        from videoclf.core import did_you_mean
+        raise VideoclfError(f"backend '{backend}' is unknown; choose one of {list(PREDICT_BACKENDS)}.{did_you_mean(backend, PREDICT_BACKENDS)}")
+    files = video_files(videos)
+    out_dir = Path(out_dir) if out_dir is not None else project.model_dir(model_id)/'predictions'
+    record, man = _batch_record(project, model_id, fps), Path(out_dir)/'predictions.json'
+    if man.exists() and not overwrite:
+        old = load_json(man)
+        if {k: old.get(k) for k in record} != record:
+            raise VideoclfError(f"{out_dir} holds predictions of model '{old.get('model_id')}' ({old.get('model_file')}, fps "
+                                f"{old.get('fps')!r}), not of model '{model_id}' as it is now at fps {fps!r}. Use another "
+                                "out_dir, or overwrite=True to predict every video again.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from videoclf.core import save_json
+    save_json(man, record)
+    rows, jobs = {}, []
+    for v in files:
+        path = prediction_file(out_dir, v)
+        if path.exists() and not overwrite: rows[v] = dict(video=v.stem, status='done', path=str(path))
+        else: jobs.append((str(v), str(path)))
+    run = BatchRun(fps, batch_size, address, cpus_per_worker, gpus_per_worker, workers, max(0, int(max_retries)))
+    with tqdm(total=len(jobs), unit='video', desc=f'predict ({backend})', disable=not progress or not jobs) as bar:
+        for video, path, res in (PREDICT_BACKENDS[backend](project, model_id, jobs, run) if jobs else []):
+            if isinstance(res, BaseException):
+                rows[Path(video)] = dict(video=Path(video).stem, status='failed', path=path, error=f'{type(res).__name__}: {res}'[:300])
+            else: rows[Path(video)] = dict(video=Path(video).stem, status='predicted', path=path, **res)
+            for w in filter(None, rows[Path(video)].get('warnings', '').split(' | ')): warnings.warn(f"{Path(video).name}: {w}", stacklevel=2)
+            bar.update(1)
+    cols = ['video', 'status', 'frames', 'seconds', 'worker', 'path', 'warnings', 'error']
+    empty = dict(frames=None, seconds=None, worker='', warnings='', error='')
+    return pd.DataFrame([{**empty, **rows[v]} for v in files], columns=cols)
