@@ -205,11 +205,15 @@ def feature_backbone(
 
 def graph_inference(
     model,                # a keras.Model over single frames, (B, h, w, c)
-):                        # f(batch) -> tf.Tensor, traced once for every batch size
+):                        # f(batch) -> tf.Tensor, traced once per model for every batch size
     "The model as one TF graph for any batch size: graph mode fuses batch norm into the convolutions, eager calls do not (~2x slower on a CPU)."
-    import tensorflow as tf
-    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-    return tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    f = getattr(model, '_videoclf_inference', None)
+    if f is None:          # made once per model and kept with it: tracing MobileNetV2 costs the CPU of ~60 of its frames
+        import tensorflow as tf
+        spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+        f = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        object.__setattr__(model, '_videoclf_inference', f)   # not a tracked Keras attribute: never saved with the model
+    return f
 
 def extract_features(project:Project,     # the project whose frames are featurised
                      backbone,            # backbone name (videoclf.backbones) or a built keras.Model

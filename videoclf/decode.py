@@ -296,13 +296,18 @@ def frame_timing(
     where:str='video',    # the file, for the messages
 )->dict:                  # n_frames, fps, header_frames, header_fps, start, interval_min/max, drift, vfr, times, problems
     "What the frames of a video really are: their count, their rate, whether it is constant, and what to fix."
-    t = np.asarray(times, dtype=np.float64); n = len(t)
+    t = np.frombuffer(times, np.float64) if isinstance(times, array) else np.asarray(times, dtype=np.float64)
+    n = len(t)                # (an hour of video is 108,000 times: the arrays below are made in place, two at most)
     if not n: raise VideoclfError(f"{where}: no frame could be decoded, so it has no frames to count.")
     d = np.diff(t); span = float(t[-1] - t[0])
     measured = _snap((n - 1) / span) if n > 1 and span > 0 else float(header_fps)
     fps = float(header_fps) if abs(header_fps / measured - 1) < 1e-3 else measured
-    drift = float(np.abs((t - t[0]) - np.arange(n) / fps).max())
-    vfr = bool(n > 1 and ((d <= 0).any() or drift > 0.5 / fps or np.abs(d - 1 / fps).max() > 0.5 / fps))
+    off = np.arange(n, dtype=np.float64); off /= -fps; off += t; off -= t[0]    # t_i - t_0 - i / fps
+    drift = float(np.abs(off, out=off).max()); del off
+    interval_min, interval_max = (float(d.min()), float(d.max())) if n > 1 else (None, None)
+    backwards = bool((d <= 0).any()) if n > 1 else False
+    d -= 1 / fps
+    vfr = bool(n > 1 and (backwards or drift > 0.5 / fps or float(np.abs(d, out=d).max()) > 0.5 / fps))
     problems = {}
     if n != header_frames:
         problems['frame_count'] = (f"{where}: its header says {header_frames} frames, decoding finds {n}. videoclf uses the {n} "
@@ -312,12 +317,12 @@ def frame_timing(
         problems['frame_rate'] = (f"{where}: its header says {header_fps:g} fps, but its frames are {1 / fps * 1000:.4g} ms apart "
                         f"({fps:.4g} fps); videoclf uses {fps:.4g} fps. Re-encode it to fix the header: {_fix(where, fps)}.")
     if vfr:
-        problems['vfr'] = (f"{where} has a variable frame rate: frames are {d.min() * 1000:.3g}-{d.max() * 1000:.3g} ms apart "
+        problems['vfr'] = (f"{where} has a variable frame rate: frames are {interval_min * 1000:.3g}-{interval_max * 1000:.3g} ms apart "
                         f"and frame i lies up to {drift:.3g} s from i / {fps:.4g} fps. Labels in seconds are placed by each "
                         "frame's own time, but a window of frames spans a different time in each place. Re-encode it at a "
-                        f"constant frame rate, e.g. that of most of its frames: {_fix(where, _snap(1 / float(np.median(d))))}.")
+                        f"constant frame rate, e.g. that of most of its frames: {_fix(where, _snap(1 / float(np.median(np.diff(t)))))}.")
     return dict(n_frames=n, fps=fps, header_frames=int(header_frames), header_fps=float(header_fps), start=float(t[0]),
-                interval_min=float(d.min()) if n > 1 else None, interval_max=float(d.max()) if n > 1 else None,
+                interval_min=interval_min, interval_max=interval_max,
                 drift=drift, vfr=vfr, times=(t - t[0]).tolist() if vfr else None, problems=problems)
 
 # %% ../nbs/01a_decode.ipynb #vn07
