@@ -1,16 +1,17 @@
 """Run every benchmark (each in its own process), then print and write a summary table (results/summary.md).
 
-`python -m benchmarks.run_all` (`make bench`, ~15 min on 2 CPU cores) or `--smoke` (`make bench-smoke`, seconds each).
+`python -m benchmarks.run_all` (`make bench`, ~25 min on 2 CPU cores, plus ~10 min once to make the videos of bench_video_native) or `--smoke` (`make bench-smoke`, seconds each).
 """
 from __future__ import annotations
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 from benchmarks.common import RESULTS, ROOT, fmt
 
-BENCHMARKS = ['bench_extract', 'bench_memory', 'bench_features', 'bench_train', 'bench_predict', 'bench_stream', 'bench_ray']
+BENCHMARKS = ['bench_extract', 'bench_memory', 'bench_features', 'bench_train', 'bench_predict', 'bench_stream',
+              'bench_ray', 'bench_video_native']
 # the column holding each benchmark's ratio, and how to label the row
 RATIO = dict(bench_extract='ratio', bench_memory='ratio_to_array', bench_features='ratio', bench_train='ratio',
-             bench_predict='speedup', bench_stream='ratio', bench_ray='ratio')
+             bench_predict='speedup', bench_stream='ratio', bench_ray='ratio', bench_video_native='ratio')
 
 def summary(results:dict)->str:
     "A markdown table: one line per measured row, with its ratio, target and whether it is met."
@@ -19,7 +20,7 @@ def summary(results:dict)->str:
         if res is None: lines.append(f'| {name} | failed (see log) | | | | `python -m benchmarks.{name}` |'); continue
         if not res['rows']: lines.append(f"| {name} | {'; '.join(res['notes'])} | | | | `{res['command']}` |"); continue
         for r in res['rows']:
-            case = ', '.join(f'{k}={fmt(r[k])}' for k in ('mode', 'L', 'dataset', 'video', 'backbone') if k in r)
+            case = ', '.join(f'{k}={fmt(r[k])}' for k in ('case', 'mode', 'L', 'dataset', 'video', 'backbone') if k in r)
             ratio = r.get(RATIO[name])
             lines.append(f"| {name} | {case} | {fmt(ratio) if ratio is not None else 'n/a'} | {fmt(r.get('target', ''))} "
                          f"| {r.get('met', 'n/a')} | `{res['command']}` |")

@@ -4,17 +4,18 @@
 
 # %% ../nbs/09_cache.ipynb #c002
 from __future__ import annotations
-import os, hashlib, json
+import os, hashlib, json, itertools
 from pathlib import Path
 import numpy as np
 import cv2
 from tqdm.auto import tqdm
-from .core import VideoclfError, Project, save_json, load_json, save_npy, list_frames
-from .decode import DECODER, decoded_batches
+from .core import VideoclfError, Project, save_json, load_json, file_checksum, npy_rows
+from .decode import DECODER, read_ahead
+from .sources import frame_source, frame_sources
 
 # %% auto #0
-__all__ = ['ORPHAN_AGE_S', 'PerFrameStore', 'frame_signature', 'file_checksum', 'cache_file_record', 'cache_file_problem',
-           'frame_cache', 'feature_backbone', 'graph_inference', 'extract_features']
+__all__ = ['ORPHAN_AGE_S', 'PerFrameStore', 'frame_signature', 'cache_file_record', 'cache_file_problem', 'frame_cache',
+           'feature_backbone', 'graph_inference', 'extract_features']
 
 # %% ../nbs/09_cache.ipynb #c005
 class PerFrameStore:
@@ -65,28 +66,13 @@ class PerFrameStore:
 import time, warnings
 
 ORPHAN_AGE_S = 600     # a temp file not written to for this long lost its writer
-_BLOCK, _N_BLOCKS = 1 << 16, 8
 
-def frame_signature(project:Project, video:str)->dict:
-    "Names, sizes and mtimes of a video's frames (what the cache depends on)."
-    d = project.frame_dir(video)
-    names = list_frames(d)
-    if not names: raise VideoclfError(f"video '{video}': no frames in {d}; extract frames first.")
-    st = [os.stat(d/n) for n in names]
-    return dict(names=names, sizes=[s.st_size for s in st], mtimes=[s.st_mtime_ns for s in st])
-
-def file_checksum(
-    path,     # a file
-)->str:       # 'b2:<hex>' of its size and of evenly spaced blocks (the whole file when small)
-    "A cheap checksum: the size plus up to 8 blocks of 64 KiB spread over the file (first and last included)."
-    size = os.path.getsize(path)
-    h = hashlib.blake2b(str(size).encode(), digest_size=16)
-    with open(path, 'rb') as f:
-        if size <= _BLOCK * _N_BLOCKS: h.update(f.read())
-        else:
-            for off in np.linspace(0, size - _BLOCK, _N_BLOCKS).astype(np.int64):
-                f.seek(int(off)); h.update(f.read(_BLOCK))
-    return 'b2:' + h.hexdigest()
+def frame_signature(
+    project:Project,  # the project
+    video:str,        # one of its videos
+)->dict:              # what the caches of the video depend on
+    "The signature of a video's frames (`FrameSource.signature`): a folder's names, sizes, mtimes; a file's size, mtime, checksum."
+    return frame_source(project, video).signature()
 
 def cache_file_record(
     path,     # a per-frame .npy file
@@ -98,7 +84,7 @@ def cache_file_record(
 def cache_file_problem(
     path,           # a per-frame .npy file
     record:dict,    # its manifest record (cache_file_record), or None
-    n_frames:int,   # frames the video has
+    n_frames:int,   # frames the video has (None: not known without decoding it; not checked)
 )->str|None:        # what is wrong with it, or None
     "Why a cache file cannot be trusted (missing record, size, header, frame count or checksum), or None."
     if not record: return 'has no size and checksum in the manifest (written by an older videoclf, or the manifest was lost)'
@@ -109,7 +95,7 @@ def cache_file_problem(
     except (ValueError, OSError, EOFError) as err: return f'has a damaged header ({err})'
     if [*a.shape] != record['shape'] or str(a.dtype) != record['dtype']:
         return f"holds {a.dtype}{list(a.shape)}, the manifest says {record['dtype']}{record['shape']}"
-    if a.shape[0] != n_frames: return f'has {a.shape[0]} rows for {n_frames} frames'
+    if n_frames is not None and a.shape[0] != n_frames: return f'has {a.shape[0]} rows for {n_frames} frames'
     if file_checksum(path) != record['checksum']: return 'does not match its checksum (its content changed)'
     return None
 
@@ -129,23 +115,21 @@ def _read_manifest(folder:Path)->dict:
         warnings.warn(f"{err} Every video of this cache is recomputed."); return {}
     return man if isinstance(man, dict) and isinstance(man.get('videos', {}), dict) else {}
 
-_SIG = ('names', 'sizes', 'mtimes')
-
-def _stale_videos(folder:Path, videos:list, sigs:dict)->list:
-    "Videos whose cache file is missing, made from other frames, or no longer what was written (with a warning)."
+def _stale_videos(folder:Path, sources:list, sigs:dict)->list:
+    "Sources whose cache file is missing, made from other frames, or no longer what was written (with a warning)."
     _remove_orphans(folder)
     recs, stale = _read_manifest(folder).get('videos', {}), []
-    for v in videos:
-        rec, p = recs.get(v) or {}, folder/f'{v}.npy'
-        if not p.exists() or {k: rec.get(k) for k in _SIG} != {k: sigs[v][k] for k in _SIG}: stale.append(v); continue
-        why = cache_file_problem(p, rec.get('file'), len(sigs[v]['names']))
+    for s in sources:
+        rec, p = recs.get(s.video) or {}, folder/f'{s.video}.npy'
+        if not p.exists() or {k: v for k, v in rec.items() if k != 'file'} != sigs[s.video]: stale.append(s); continue
+        why = cache_file_problem(p, rec.get('file'), s.known_frames())
         if why:
-            warnings.warn(f"cache file {p} {why}: recomputing video '{v}'.")
-            stale.append(v)
+            warnings.warn(f"cache file {p} {why}: recomputing video '{s.video}'.")
+            stale.append(s)
     return stale
 
 def _update_manifest(folder:Path, params:dict, sigs:dict):
-    "Record the frames and the freshly written file of each video of `sigs`."
+    "Record the source signature and the freshly written file of each video of `sigs`."
     man = _read_manifest(folder)
     man['params'] = params; videos = man.setdefault('videos', {})
     for v, sig in sigs.items():
@@ -153,31 +137,40 @@ def _update_manifest(folder:Path, params:dict, sigs:dict):
         videos[v] = {**sig, 'file': cache_file_record(p)} if p.exists() else sig
     save_json(folder/'manifest.json', man)
 
+def _write_caches(folder:Path, params:dict, sources:list, sigs:dict, frame_size, grayscale:bool, batch_size:int,
+                  workers, per_frame, desc:str):
+    "Decode every frame of `sources` on a background thread, run `per_frame` on each batch, one .npy per video, written as it goes."
+    def decoded():
+        for i, s in enumerate(sources):
+            for b in s.batches(frame_size, grayscale, batch_size=batch_size, workers=workers): yield i, b
+    known = [s.known_frames() for s in sources]
+    with tqdm(total=sum(known) if None not in known else None, unit='frame', desc=desc) as bar:
+        for i, group in itertools.groupby(read_ahead(decoded(), depth=4), key=lambda ib: ib[0]):
+            s, first = sources[i], per_frame(next(group)[1])
+            with npy_rows(folder/f'{s.video}.npy', first.dtype, first.shape[1:]) as rows:
+                rows.append(first); bar.update(len(first))
+                for _, b in group: rows.append(per_frame(b)); bar.update(len(b))
+            _update_manifest(folder, params, {s.video: sigs[s.video]})      # each video is kept as soon as it is done
+
 def _cache_key(params:dict)->str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/09_cache.ipynb #c009
-def frame_cache(project:Project,          # the project whose data/ frames are cached
+def frame_cache(project:Project,          # the project whose frames are cached
                 frame_size:tuple=(64, 64), # (height, width) frames are resized to
                 grayscale:bool=False,      # one channel instead of RGB
                 videos:list=None,          # videos to cache (default: all on disk, natural order)
-                workers:int=4,             # decoding threads
+                workers:int=4,             # decoding threads (frame folders; a video file is decoded by one)
                )->PerFrameStore:
     "Decode every frame once into memory-mapped uint8 arrays cache/frames/<key>/<video>.npy."
     videos = list(videos) if videos is not None else project.videos_on_disk()
-    if not videos: raise VideoclfError(f"no frame folders in {project.data}; extract frames first.")
+    if not videos: raise VideoclfError(f"no frame folders in {project.data} and no videos in {project.videos}; extract frames or add videos first.")
     params = dict(kind='frames', frame_size=[int(s) for s in frame_size], grayscale=bool(grayscale), decoder=DECODER)
     key = _cache_key(params); folder = project.cache/'frames'/key
-    sigs = {v: frame_signature(project, v) for v in videos}
-    stale = _stale_videos(folder, videos, sigs)
-    if stale:
-        with tqdm(total=sum(len(sigs[v]['names']) for v in stale), unit='frame', desc='frame cache') as bar:
-            for v in stale:
-                d, parts = project.frame_dir(v), []
-                for b in decoded_batches([d/n for n in sigs[v]['names']], frame_size, grayscale, batch_size=64, workers=workers):
-                    parts.append(b); bar.update(len(b))
-                save_npy(folder/f'{v}.npy', np.concatenate(parts))
-        _update_manifest(folder, params, {v: sigs[v] for v in stale})
+    sources = frame_sources(project, videos)
+    sigs = {s.video: s.signature() for s in sources}
+    stale = _stale_videos(folder, sources, sigs)
+    if stale: _write_caches(folder, params, stale, sigs, frame_size, grayscale, 64, workers, lambda b: b, 'frame cache')
     return PerFrameStore(folder, videos, key)
 
 # %% ../nbs/09_cache.ipynb #c013
@@ -212,25 +205,15 @@ def feature_backbone(
 
 def graph_inference(
     model,                # a keras.Model over single frames, (B, h, w, c)
-):                        # f(batch) -> tf.Tensor, traced once for every batch size
+):                        # f(batch) -> tf.Tensor, traced once per model for every batch size
     "The model as one TF graph for any batch size: graph mode fuses batch norm into the convolutions, eager calls do not (~2x slower on a CPU)."
-    import tensorflow as tf
-    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-    return tf.function(lambda x: model(x, training=False), input_signature=[spec])
-
-def _features_to_files(model, folder:Path, videos:list, paths:list, frame_size:tuple, batch_size:int, workers:int=None):
-    "Run `model` over the frames of `videos`, decoded on a thread pool ahead of the CNN; one .npy per video."
-    sizes, flat = [len(p) for p in paths], [q for p in paths for q in p]
-    infer = graph_inference(model)
-    vi, parts, have = 0, [], 0
-    with tqdm(total=len(flat), unit='frame', desc='features') as bar:
-        for xb in decoded_batches(flat, frame_size, batch_size=batch_size, workers=workers):
-            f = np.asarray(infer(xb.astype(np.float32)), np.float32).reshape(len(xb), -1); bar.update(len(f))
-            while len(f):                     # a batch may span the end of one video and the start of the next
-                take = min(len(f), sizes[vi] - have)
-                parts.append(f[:take]); f, have = f[take:], have + take
-                if have == sizes[vi]:
-                    save_npy(folder/f'{videos[vi]}.npy', np.concatenate(parts)); vi, parts, have = vi + 1, [], 0
+    f = getattr(model, '_videoclf_inference', None)
+    if f is None:          # made once per model and kept with it: tracing MobileNetV2 costs the CPU of ~60 of its frames
+        import tensorflow as tf
+        spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+        f = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        object.__setattr__(model, '_videoclf_inference', f)   # not a tracked Keras attribute: never saved with the model
+    return f
 
 def extract_features(project:Project,     # the project whose frames are featurised
                      backbone,            # backbone name (videoclf.backbones) or a built keras.Model
@@ -244,7 +227,7 @@ def extract_features(project:Project,     # the project whose frames are featuri
     "CNN features per frame, computed once per frame set and cached as memory-mapped float32 arrays."
     import keras
     videos = list(videos) if videos is not None else project.videos_on_disk()
-    if not videos: raise VideoclfError(f"no frame folders in {project.data}; extract frames first.")
+    if not videos: raise VideoclfError(f"no frame folders in {project.data} and no videos in {project.videos}; extract frames or add videos first.")
     if isinstance(backbone, keras.Model):
         model, ident = backbone, _model_id(backbone)
         frame_size = tuple(frame_size or model.input_shape[1:3])
@@ -255,13 +238,11 @@ def extract_features(project:Project,     # the project whose frames are featuri
     params = dict(kind='features', backbone=ident, pooling=pooling, weights=_weights_id(weights), decoder=DECODER,
                   frame_size=[int(s) for s in frame_size])
     key = _cache_key(params); folder = project.cache/'features'/key
-    sigs = {v: frame_signature(project, v) for v in videos}
-    stale = _stale_videos(folder, videos, sigs)
+    sources = frame_sources(project, videos)
+    sigs = {s.video: s.signature() for s in sources}
+    stale = _stale_videos(folder, sources, sigs)
     if stale:
-        if model is None: model = feature_backbone(backbone, weights, pooling, frame_size)
-        empty = [v for v in stale if not sigs[v]['names']]
-        if empty: raise VideoclfError(f"video '{empty[0]}' has no frames in {project.frame_dir(empty[0])}; extract them or leave it out.")
-        paths = [[project.frame_dir(v)/n for n in sigs[v]['names']] for v in stale]
-        _features_to_files(model, folder, stale, paths, frame_size, batch_size, workers)
-        _update_manifest(folder, params, {v: sigs[v] for v in stale})
+        infer = graph_inference(model if model is not None else feature_backbone(backbone, weights, pooling, frame_size))
+        per_frame = lambda b: np.asarray(infer(b.astype(np.float32)), np.float32).reshape(len(b), -1)
+        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_frame, 'features')
     return PerFrameStore(folder, videos, key)

@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
-import os, io, re, json, time, shutil, tempfile, difflib, contextlib
+import os, io, re, json, time, shutil, hashlib, tempfile, difflib, contextlib
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'HUMAN', 'LABEL_SEP', 'VideoclfError', 'did_you_mean', 'atomic_write',
-           'save_json', 'load_json', 'save_text', 'save_csv', 'save_npy', 'backups', 'backup_file', 'natural_key',
-           'list_frames', 'frame_file_name', 'check_model_id', 'Project', 'read_text', 'read_table', 'read_labels',
+__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'HUMAN', 'LABEL_SEP', 'VideoclfError', 'did_you_mean',
+           'atomic_write', 'save_json', 'load_json', 'save_text', 'save_csv', 'save_npy', 'npy_rows', 'backups',
+           'backup_file', 'natural_key', 'list_frames', 'is_video_file', 'list_videos', 'frame_file_name',
+           'check_model_id', 'file_checksum', 'file_signature', 'Project', 'read_text', 'read_table', 'read_labels',
            'write_labels', 'label_parts', 'join_labels', 'canonical_label', 'check_class_name', 'shared_dir']
 
 # %% ../nbs/00_core.ipynb #c005
@@ -82,6 +83,37 @@ def save_npy(path, arr):
     with atomic_write(path, 'wb') as f: np.save(f, np.asarray(arr), allow_pickle=False)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #vn02
+_NPY_HEADER = 128    # bytes: room for the shape of any per-frame array, a multiple of 64 as numpy aligns
+
+def _npy_header(dtype, shape)->bytes:
+    "An .npy (version 1.0) header of exactly `_NPY_HEADER` bytes."
+    d = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (np.lib.format.dtype_to_descr(np.dtype(dtype)), tuple(shape))
+    n = _NPY_HEADER - 10
+    if len(d) + 1 > n: raise VideoclfError(f"per-frame rows of shape {tuple(shape)[1:]} have too many dimensions for an .npy stream.")
+    return b'\x93NUMPY\x01\x00' + n.to_bytes(2, 'little') + (d.ljust(n - 1) + '\n').encode('latin1')
+
+class _Rows:
+    "Appends batches of rows to an open .npy stream (see `npy_rows`)."
+    def __init__(self, f, dtype, row_shape): self.f, self.dtype, self.row_shape, self.n = f, np.dtype(dtype), tuple(row_shape), 0
+    def append(self, rows):
+        a = np.ascontiguousarray(rows, dtype=self.dtype)
+        if a.shape[1:] != self.row_shape: raise VideoclfError(f"rows of shape {a.shape[1:]} appended to an .npy of rows {self.row_shape}.")
+        self.f.write(a.data); self.n += len(a)
+
+@contextlib.contextmanager
+def npy_rows(
+    path,            # the .npy file to write (atomically)
+    dtype,           # dtype of the rows
+    row_shape=(),    # shape of one row, e.g. (1280,) for features or (64, 64, 3) for pixels
+):                   # yields an object with .append(rows) and .n (rows written so far)
+    "Write an `.npy` array of rows appended in batches; it replaces `path` when the block ends without an error."
+    with atomic_write(path, 'wb') as f:
+        rows = _Rows(f, dtype, row_shape)
+        f.write(_npy_header(dtype, (0, *rows.row_shape)))
+        yield rows
+        f.seek(0); f.write(_npy_header(dtype, (rows.n, *rows.row_shape))); f.seek(0, os.SEEK_END)
+
 # %% ../nbs/00_core.ipynb #fa05
 _STAMP = re.compile(r'\.(\d{8}-\d{6})(?:_(\d+))?\.bak')
 
@@ -128,6 +160,24 @@ def list_frames(
     return sorted((p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith('.')),
                   key=natural_key)
 
+# %% ../nbs/00_core.ipynb #vn05
+VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.mpg', '.mpeg', '.m4v', '.wmv', '.webm', '.mts', '.flv', '.h264')
+
+def is_video_file(
+    path,     # a path
+)->bool:      # True for a visible regular file with a video extension
+    "Whether `path` is a video file: a regular file, not hidden, with an extension of `VIDEO_EXTS`."
+    p = Path(path)
+    return p.suffix.lower() in VIDEO_EXTS and not p.name.startswith('.') and p.is_file()
+
+def list_videos(
+    folder,   # a folder of video files
+)->list:      # paths of the video files, in natural order ([] when the folder does not exist)
+    "The video files of a folder, in natural order of their names."
+    folder = Path(folder)
+    if not folder.is_dir(): return []
+    return sorted((p for p in folder.iterdir() if is_video_file(p)), key=lambda p: natural_key(p.name))
+
 # %% ../nbs/00_core.ipynb #c014
 def frame_file_name(
     video:str,          # video name (the frame folder's name)
@@ -152,7 +202,36 @@ def check_model_id(
                             "or '.', not starting with '.', and none of / \\ : * ? \" < > |.")
     return s
 
+# %% ../nbs/00_core.ipynb #vn08
+_BLOCK, _N_BLOCKS = 1 << 16, 8
+
+def file_checksum(
+    path,     # a file
+)->str:       # 'b2:<hex>' of its size and of evenly spaced blocks (the whole file when small)
+    "A cheap checksum: the size plus up to 8 blocks of 64 KiB spread over the file (first and last included)."
+    size = os.path.getsize(path)
+    h = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, 'rb') as f:
+        if size <= _BLOCK * _N_BLOCKS: h.update(f.read())
+        else:
+            for off in np.linspace(0, size - _BLOCK, _N_BLOCKS).astype(np.int64):
+                f.seek(int(off)); h.update(f.read(_BLOCK))
+    return 'b2:' + h.hexdigest()
+
+def file_signature(
+    path,     # a file, e.g. a video
+)->dict:      # name, size, mtime_ns, checksum
+    "What identifies the content of a file cheaply: its name, size, modification time and `file_checksum`."
+    st = os.stat(path)
+    return dict(name=Path(path).name, size=st.st_size, mtime_ns=st.st_mtime_ns, checksum=file_checksum(path))
+
 # %% ../nbs/00_core.ipynb #c018
+def _has_frames(folder:Path)->bool:
+    "Whether a folder holds at least one visible image file (without listing it all)."
+    try:
+        with os.scandir(folder) as it: return any(e.name.lower().endswith(IMAGE_EXTS) and not e.name.startswith('.') for e in it)
+    except (FileNotFoundError, NotADirectoryError): return False
+
 class Project:
     "The folders of a videoclf project: data/ (frames, labels.csv), models/, cache/ and videos/."
     def __init__(self,
@@ -181,16 +260,59 @@ class Project:
         p = self.frame_dir(video)/'extraction.json'
         return load_json(p) if p.is_file() else {}
 
-    def video_fps(self, video:str)->float|None:
-        "Frame rate of a video's frames, from its extraction record (None when unknown)."
-        fps = self.extraction_info(video).get('fps')
-        return float(fps) if fps else None
+    def _video_paths(self)->dict:
+        "Video name -> the video files in videos/ with that stem (normally one)."
+        out = {}
+        for p in list_videos(self.videos): out.setdefault(p.stem, []).append(p)
+        return out
+
+    def _one_video_file(self, video:str, paths:list)->Path:
+        if len(paths) > 1:
+            raise VideoclfError(f"video '{video}' has several files in {self.videos}: {', '.join(p.name for p in paths)}. "
+                                "Rename or move all but one: a video is named by its file name without the extension.")
+        return paths[0]
+
+    def video_files(self)->dict:
+        "Video name -> video file in videos/, for the videos whose frames come from their file (no frame folder)."
+        paths = self._video_paths()
+        return {v: self._one_video_file(v, ps) for v, ps in paths.items() if not _has_frames(self.frame_dir(v))}
 
     def videos_on_disk(self)->list:
-        "Names of the frame folders in data/ that hold at least one image, in natural order (hidden '.' folders skipped)."
-        if not self.data.is_dir(): return []
-        return sorted((p.name for p in self.data.iterdir() if p.is_dir() and not p.name.startswith('.')
-                       and list_frames(p)), key=natural_key)
+        "The videos of the project, in natural order: frame folders in data/ holding an image, and video files in videos/ without one."
+        folders = [p.name for p in self.data.iterdir() if p.is_dir() and not p.name.startswith('.') and _has_frames(p)] \
+                  if self.data.is_dir() else []
+        return sorted(set(folders) | set(self.video_files()), key=natural_key)
+
+    def source_of(self, video:str)->tuple:
+        "Where the frames of `video` come from: ('folder', data/<video>) when that holds frames, else ('video', its file)."
+        d = self.frame_dir(video)
+        if _has_frames(d): return 'folder', d
+        paths = self._video_paths().get(str(video))
+        if paths: return 'video', self._one_video_file(str(video), paths)
+        raise VideoclfError(f"video '{video}' has no frames: no frame folder {d} with images and no video file "
+                            f"{self.videos/str(video)}.<ext> ({', '.join(VIDEO_EXTS)}).{did_you_mean(video, self.videos_on_disk())}")
+
+    def video_index_path(self, video:str)->Path:
+        "Where the frame index of a video file is recorded (`videoclf.sources`: frames counted by decoding, times)."
+        return self.cache/'videos'/f'{video}.json'
+
+    def video_record(self, video:str)->dict:
+        "The frame index recorded for video file `video` as the file is now ({} when none, or when the file changed since)."
+        p = self.video_index_path(video)
+        if not p.is_file(): return {}
+        try: kind, path = self.source_of(video)
+        except VideoclfError: return {}
+        if kind != 'video': return {}
+        try: rec = load_json(p)
+        except VideoclfError: return {}
+        return rec if isinstance(rec, dict) and rec.get('signature') == file_signature(path) else {}
+
+    def video_fps(self, video:str)->float|None:
+        "Frame rate of a video's frames: a frame folder's extraction record, or a video file's frame index (None when unknown)."
+        try: kind = self.source_of(video)[0]
+        except VideoclfError: kind = 'folder'
+        fps = (self.video_record(video) if kind == 'video' else self.extraction_info(video)).get('fps')
+        return float(fps) if fps else None
 
     def mkdirs(self):
         "Create data/, models/, cache/ (not videos/, which the user fills)."

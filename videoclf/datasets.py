@@ -14,12 +14,16 @@ from .classes import LabelMap, decide, labels_of   # label maps and the decision
 __all__ = ['frame_table', 'class_weights', 'oversample', 'augment_windows', 'WindowDataset']
 
 # %% ../nbs/10_datasets.ipynb #c009
+from .sources import frame_sources
+
 def frame_table(project:Project,    # the project
-                videos:list=None,   # videos in storage order (default: all frame folders, natural order)
+                videos:list=None,   # videos in storage order (default: all, `Project.videos_on_disk`)
                )->pd.DataFrame:     # video, frame, label, split; row = global row
-    "labels.csv joined onto the frames on disk, in per-frame storage order."
-    videos = list(videos) if videos is not None else project.videos_on_disk()
-    t = pd.DataFrame([(v, f) for v in videos for f in project.frame_files(v)], columns=['video', 'frame'])
+    "labels.csv joined onto the frames of the videos (frame folders or video files), in per-frame storage order."
+    sources = frame_sources(project, videos)
+    names = [s.names for s in sources]
+    t = pd.DataFrame({'video': np.repeat(np.array([s.video for s in sources], dtype=object), [len(n) for n in names]),
+                      'frame': [f for n in names for f in n]}, columns=['video', 'frame'])
     if project.labels_path.exists():
         lab = read_labels(project.labels_path)
         if 'split' not in lab.columns: lab['split'] = ''

@@ -4,16 +4,18 @@
 
 # %% ../nbs/01a_decode.ipynb #dc02
 from __future__ import annotations
-import math, os, re, warnings, collections, itertools, queue, threading
+import math, os, re, stat, warnings, collections, itertools, queue, threading
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 import cv2
+from tqdm.auto import tqdm
 from .core import VideoclfError
 
 # %% auto #0
 __all__ = ['DECODER', 'REDUCTIONS', 'reduction', 'jpeg_shape', 'fit_frame', 'decode_frame', 'decoded_batches', 'frame_indices',
-           'VideoReader', 'read_ahead', 'frame_number', 'numbering_gaps']
+           'VideoReader', 'frame_timing', 'write_vfr_mp4', 'read_ahead', 'frame_number', 'numbering_gaps']
 
 # %% ../nbs/01a_decode.ipynb #dc05
 DECODER = 'cv2-box-linear-v2'     # the decoding recipe; part of every per-frame cache key
@@ -140,27 +142,36 @@ def frame_indices(
     idx = np.floor(k * r + 0.5).astype(int)
     return idx[idx < n_source]
 
+def _not_regular(p:Path)->str:
+    "What a path that is not a regular file is, in words."
+    m = p.stat().st_mode
+    return ('a folder' if stat.S_ISDIR(m) else 'a FIFO (named pipe)' if stat.S_ISFIFO(m) else 'a socket' if stat.S_ISSOCK(m)
+            else 'a device' if stat.S_ISCHR(m) or stat.S_ISBLK(m) else 'not a regular file')
+
 class VideoReader:
     "The frames of a video file, read once in order: every frame, or those nearest in time to `fps`."
     def __init__(self,
-                 path,            # a video file OpenCV can read
-                 fps:float=None,  # frame rate to read at (<= the video's); None: every frame
+                 path,              # a video file OpenCV can read
+                 fps:float=None,    # frame rate to read at (<= the video's); None: every frame
+                 n_frames:int=None, # the video's frame count when known by decoding (`scan`); None: the header's
                 ):
         self.path = Path(path)
         if not self.path.exists(): raise VideoclfError(f"video {self.path} does not exist.")
-        if not self.path.is_file(): raise VideoclfError(f"{self.path} is not a regular file, so not a video file.")
+        if not self.path.is_file():   # a FIFO or a device would block OpenCV forever
+            raise VideoclfError(f"{self.path} is {_not_regular(self.path)}, not a video file; only regular files are read as videos.")
         cap = self._open()
         try:
             self.source_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0)
-            self.n_source = int(max(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0, 0))
+            self.header_frames = int(max(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0, 0))
             self.width, self.height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         finally: cap.release()
         if not (self.source_fps > 0 and math.isfinite(self.source_fps)):
             raise VideoclfError(f"video {self.path} reports no frame rate ({self.source_fps}); it may be corrupt or a raw "
                                 "stream. Re-encode it into a container with timing, e.g. `ffmpeg -i in -c:v libx264 out.mp4`.")
+        self.n_source = self.header_frames if n_frames is None else int(n_frames)
         self.fps = None if fps is None else float(fps)
         self.n_expected = len(frame_indices(self.n_source, self.source_fps, self.fps))   # also checks fps
-        self.n_read = 0
+        self.n_read, self.timestamps, self.complete = 0, array('d'), False
 
     def _open(self):
         cap = cv2.VideoCapture(str(self.path))
@@ -171,32 +182,172 @@ class VideoReader:
                                 "e.g. `ffmpeg -i in.mov -c:v libx264 out.mp4`.")
         return cap
 
+    def _none_decoded(self):
+        return VideoclfError(f"could not decode any frame of video {self.path}: the file is corrupt or uses a codec "
+                             "OpenCV lacks. Re-encode it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`.")
+
     def __len__(self): return self.n_expected
     def __repr__(self):
         return (f"VideoReader({self.path.name}: {self.width}x{self.height}, {self.source_fps:g} fps, {self.n_source} frames"
                 f"{'' if self.fps is None else f', read at {self.fps:g} fps: {self.n_expected}'})")
 
     def __iter__(self):
-        "Yield (source frame index, BGR frame); warns at the end if the file held fewer frames than its header says."
-        cap, self.n_read = self._open(), 0
+        "Yield (source frame index, BGR frame); warns at the end if the file held fewer frames than expected."
+        cap, self.n_read, self.timestamps, self.complete = self._open(), 0, array('d'), False
         r = None if self.fps is None else self.source_fps / self.fps
+        stamp = lambda: self.timestamps.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)   # the frame's own timestamp
         try:
             i = 0
             while True:
                 if r is None or i == int(math.floor(self.n_read * r + 0.5)):
                     ok, frame = cap.read()
                     if not ok: break
-                    self.n_read += 1
+                    stamp(); self.n_read += 1
                     yield i, frame
-                elif not cap.grab(): break
+                elif cap.grab(): stamp()
+                else: break
                 i += 1
-            if not self.n_read:
-                raise VideoclfError(f"could not decode any frame of video {self.path}: the file is corrupt or uses a codec "
-                                    "OpenCV lacks. Re-encode it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`.")
+            self.complete = True
+            if not self.n_read: raise self._none_decoded()
             if self.n_read < self.n_expected:
-                warnings.warn(f"{self.path}: decoded {self.n_read} of the {self.n_expected} frames its header promises "
+                warnings.warn(f"{self.path}: decoded {self.n_read} of the {self.n_expected} frames "
+                              f"{'its header promises' if self.n_source == self.header_frames else 'counted before'} "
                               "(truncated or damaged file?); only the frames read were used.", stacklevel=2)
         finally: cap.release()
+
+    def scan(self,
+             progress:bool=False, # progress bar
+            )->dict:              # `frame_timing` of the whole file
+        "Count the frames by decoding every one, and time each: what the file really holds, whatever its header says."
+        cap, self.timestamps = self._open(), array('d')
+        try:
+            with tqdm(total=self.header_frames or None, unit='frame', desc=f'counting {self.path.name}', disable=not progress, leave=False) as bar:
+                while cap.grab():
+                    self.timestamps.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+                    if len(self.timestamps) % 256 == 0: bar.update(256)
+        finally: cap.release()
+        self.complete = True
+        return self.timing()
+
+    def timing(self)->dict:
+        "`frame_timing` of the timestamps of the last complete pass over the file (`scan`, or iterating to the end)."
+        if not self.complete: raise VideoclfError(f"{self.path}: timing() needs a complete pass over the file first (scan()).")
+        if not len(self.timestamps): raise self._none_decoded()
+        return frame_timing(self.timestamps, self.source_fps, self.header_frames, where=str(self.path))
+
+    def frames_at(self,
+                  indices,              # frame positions to read (any order; each is yielded once)
+                  times=None,           # every frame's timestamp in s, as `scan` read them: allows seeking
+                  seek_after:int=250,   # seek when the next frame is further ahead than this; None: never seek
+                 ):                     # yields (position, BGR frame), in increasing position
+        "Chosen frames: decoded on from the previous one, or reached by seeking, each seek checked by the frame's timestamp."
+        want = sorted({int(i) for i in indices})
+        ts = None if times is None else np.asarray(times, dtype=np.float64)
+        if ts is not None:
+            gaps = np.diff(ts); gaps = gaps[gaps > 0]
+            tol = 0.25 * (float(gaps.min()) if len(gaps) else 1 / self.source_fps)
+        cap, pos = self._open(), 0            # pos: the frame the next grab() returns
+        try:
+            for k in want:
+                frame = None
+                if ts is not None and seek_after is not None and k - pos > seek_after:
+                    j = self._seek(cap, k, ts, tol)
+                    if j is None: cap.release(); cap, pos = self._open(), 0     # no frame identified: decode on from the start
+                    else:
+                        pos = j + 1
+                        if j == k: frame = cap.retrieve()[1]
+                if frame is None:
+                    while pos < k:
+                        if not cap.grab(): raise self._ends(k, pos)
+                        pos += 1
+                    ok, frame = cap.read()
+                    if not ok: raise self._ends(k, pos)
+                    pos += 1
+                yield k, frame
+        finally: cap.release()
+
+    def _seek(self, cap, k:int, ts:np.ndarray, tol:float):
+        "Seek to frame k, or a little before it; the position of the frame grabbed there, known by its timestamp (None: unknown)."
+        for back in (0, 30, 300):
+            if not cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, k - back)) or not cap.grab(): continue
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
+            j = int(np.searchsorted(ts, t - tol))
+            if j < len(ts) and abs(ts[j] - t) <= tol and j <= k: return j
+        return None
+
+    def _ends(self, k:int, pos:int):
+        return VideoclfError(f"video {self.path}: frame position {k} cannot be read, the file ends after {pos} frames; it "
+                             "changed since its frames were counted, or is damaged.")
+
+# %% ../nbs/01a_decode.ipynb #vn02
+def _fix(where:str, fps:float)->str:
+    p = Path(where); r = f"{fps:.3f}".rstrip('0').rstrip('.')
+    return f"`ffmpeg -i {p.name} -fps_mode cfr -r {r} -c:v libx264 -crf 18 {p.stem}_cfr.mp4` (`-vsync cfr` before ffmpeg 5.1)"
+
+def _snap(fps:float)->float:
+    "A measured frame rate, snapped to the standard rate it rounds to (25, 30, 30000/1001, ...) when within 0.1 %."
+    near = min((round(fps), round(fps * 1.001) / 1.001), key=lambda r: abs(r - fps))
+    return float(near) if near > 0 and abs(near / fps - 1) < 1e-3 else float(fps)
+
+def frame_timing(
+    times,                # seconds of each decoded frame (the container's timestamps), in decoding order
+    header_fps:float,     # the frame rate the container's header states
+    header_frames:int,    # the frame count the header states
+    where:str='video',    # the file, for the messages
+)->dict:                  # n_frames, fps, header_frames, header_fps, start, interval_min/max, drift, vfr, times, problems
+    "What the frames of a video really are: their count, their rate, whether it is constant, and what to fix."
+    t = np.frombuffer(times, np.float64) if isinstance(times, array) else np.asarray(times, dtype=np.float64)
+    n = len(t)                # (an hour of video is 108,000 times: the arrays below are made in place, two at most)
+    if not n: raise VideoclfError(f"{where}: no frame could be decoded, so it has no frames to count.")
+    d = np.diff(t); span = float(t[-1] - t[0])
+    measured = _snap((n - 1) / span) if n > 1 and span > 0 else float(header_fps)
+    fps = float(header_fps) if abs(header_fps / measured - 1) < 1e-3 else measured
+    off = np.arange(n, dtype=np.float64); off /= -fps; off += t; off -= t[0]    # t_i - t_0 - i / fps
+    drift = float(np.abs(off, out=off).max()); del off
+    interval_min, interval_max = (float(d.min()), float(d.max())) if n > 1 else (None, None)
+    backwards = bool((d <= 0).any()) if n > 1 else False
+    d -= 1 / fps
+    vfr = bool(n > 1 and (backwards or drift > 0.5 / fps or float(np.abs(d, out=d).max()) > 0.5 / fps))
+    problems = {}
+    if n != header_frames:
+        problems['frame_count'] = (f"{where}: its header says {header_frames} frames, decoding finds {n}. videoclf uses the {n} "
+                        f"decoded frames (frame names and labels follow them); other programs may count {header_frames}. "
+                        f"To make the file agree with itself, re-encode it: {_fix(where, fps)}.")
+    if fps != header_fps and not vfr:
+        problems['frame_rate'] = (f"{where}: its header says {header_fps:g} fps, but its frames are {1 / fps * 1000:.4g} ms apart "
+                        f"({fps:.4g} fps); videoclf uses {fps:.4g} fps. Re-encode it to fix the header: {_fix(where, fps)}.")
+    if vfr:
+        problems['vfr'] = (f"{where} has a variable frame rate: frames are {interval_min * 1000:.3g}-{interval_max * 1000:.3g} ms apart "
+                        f"and frame i lies up to {drift:.3g} s from i / {fps:.4g} fps. Labels in seconds are placed by each "
+                        "frame's own time, but a window of frames spans a different time in each place. Re-encode it at a "
+                        f"constant frame rate, e.g. that of most of its frames: {_fix(where, _snap(1 / float(np.median(np.diff(t)))))}.")
+    return dict(n_frames=n, fps=fps, header_frames=int(header_frames), header_fps=float(header_fps), start=float(t[0]),
+                interval_min=interval_min, interval_max=interval_max,
+                drift=drift, vfr=vfr, times=(t - t[0]).tolist() if vfr else None, problems=problems)
+
+# %% ../nbs/01a_decode.ipynb #vn07
+def write_vfr_mp4(
+    path,                # the .mp4 to write
+    durations,           # how long each frame lasts, in frame periods (1: constant rate)
+    size:tuple=(48, 64), # (height, width)
+    fps:float=10,        # the nominal frame rate
+)->Path:                 # the file; frame i is a flat grey of level 8 * i (mod 256)
+    "A test video with a variable frame rate: OpenCV's constant-rate MPEG-4 file with its sample table (`stts`) rewritten."
+    import struct
+    wr = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, (size[1], size[0]))
+    for i in range(len(durations)): wr.write(np.full((*size, 3), 8 * i % 256, np.uint8))
+    wr.release()
+    b, chain, off, end = bytearray(Path(path).read_bytes()), [], 0, None
+    for typ in (b'moov', b'trak', b'mdia', b'minf', b'stbl', b'stts'):      # the boxes down to the sample table
+        end = len(b) if end is None else end
+        while struct.unpack('>4s', b[off + 4:off + 8])[0] != typ: off += struct.unpack('>I', b[off:off + 4])[0]
+        chain.append(off); end = off + struct.unpack('>I', b[off:off + 4])[0]; off += 8
+    o = chain[-1]; size0, delta = struct.unpack('>I', b[o:o + 4])[0], struct.unpack('>I', b[o + 20:o + 24])[0]
+    entries = b''.join(struct.pack('>II', 1, int(k * delta)) for k in durations)
+    new = struct.pack('>I4sII', 16 + len(entries), b'stts', 0, len(durations)) + entries
+    for p in chain[:-1]: struct.pack_into('>I', b, p, struct.unpack('>I', b[p:p + 4])[0] + len(new) - size0)
+    b[o:o + size0] = new
+    Path(path).write_bytes(bytes(b)); return Path(path)
 
 # %% ../nbs/01a_decode.ipynb #dc33
 class _Raised:

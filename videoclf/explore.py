@@ -12,7 +12,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import seaborn as sns
 import cv2
-from .core import VideoclfError, Project, read_labels, load_json, natural_key, label_parts, SPLITS
+from .core import VideoclfError, Project, read_labels, natural_key, label_parts, SPLITS
+from .sources import frame_source
 
 # %% auto #0
 __all__ = ['class_counts', 'imbalance_ratio', 'dataset_summary', 'plot_class_distribution', 'plot_ethogram', 'plot_sample_frames']
@@ -71,7 +72,7 @@ def imbalance_ratio(
     return float('inf') if c.min() == 0 else float(c.max() / c.min())
 
 def dataset_summary(
-    project:Project,     # the project (frames in data/, labels in data/labels.csv if present)
+    project:Project,     # the project (frames in data/ or videos/, labels in data/labels.csv if present)
     labels=None,         # a labels DataFrame to use instead of data/labels.csv
 )->pd.DataFrame:         # one row per video plus 'total': frames, fps, duration_s, split, class counts, imbalance
     "Per-video table of frames, duration, split, frames per class and class imbalance."
@@ -79,14 +80,14 @@ def dataset_summary(
     labels = None if labels is None else _labels(labels)
     videos = project.videos_on_disk()
     if labels is not None: videos = sorted(set(videos) | set(labels.video.astype(str)), key=natural_key)
-    if not videos: raise VideoclfError(f"{project.data} holds no frames and no labels.csv; extract frames first.")
+    if not videos: raise VideoclfError(f"{project.data} holds no frames and no labels.csv, and {project.videos} no videos; "
+                                       "add videos (or extract frames) first.")
     rows = []
     for v in videos:
-        meta_p = project.frame_dir(v)/'extraction.json'
-        meta = load_json(meta_p) if meta_p.exists() else {}
-        n_disk = len(project.frame_files(v))
-        fps = meta.get('fps', np.nan)
-        rows.append(dict(video=v, frames_on_disk=n_disk, fps=fps,
+        try: s = frame_source(project, v); kind, n_disk, fps = s.kind, s.n_frames, s.fps
+        except VideoclfError: kind, n_disk, fps = '', 0, None     # labelled, but no frames anywhere
+        fps = np.nan if fps is None else fps
+        rows.append(dict(video=v, source=kind, frames_on_disk=n_disk, fps=fps,
                          duration_s=n_disk / fps if n_disk and fps == fps else np.nan))
     out = pd.DataFrame(rows).set_index('video')
     if labels is not None:
@@ -95,7 +96,7 @@ def dataset_summary(
         if 'split' in labels.columns: out['split'] = lv.split.agg(lambda s: '/'.join(sorted(set(s)))).reindex(out.index)
         counts = class_counts(labels, by='video').reindex(out.index, fill_value=0)
         out = out.join(counts)
-    total = dict(frames_on_disk=out.frames_on_disk.sum(), duration_s=out.duration_s.sum(min_count=1),
+    total = dict(source='', frames_on_disk=out.frames_on_disk.sum(), duration_s=out.duration_s.sum(min_count=1),
                  fps=out.fps.iloc[0] if out.fps.nunique() == 1 else np.nan)
     if labels is not None:
         classes = list(counts.columns)
@@ -105,7 +106,7 @@ def dataset_summary(
         total['imbalance'] = imbalance_ratio([total[c] for c in classes])
     out.loc['total'] = pd.Series(total)
     for c in out.columns:
-        if c not in ('fps', 'duration_s', 'imbalance', 'split'): out[c] = out[c].astype(int)
+        if c not in ('source', 'fps', 'duration_s', 'imbalance', 'split'): out[c] = out[c].astype(int)
     out.columns.name = None
     return out
 
@@ -149,9 +150,7 @@ def _runs(mask:np.ndarray)->list:
 def _fps_of(project, video, fps):
     if isinstance(fps, dict): return fps.get(video)
     if fps is not None: return fps
-    if project is None: return None
-    p = project.frame_dir(video)/'extraction.json'
-    return load_json(p).get('fps') if p.exists() else None
+    return None if project is None else project.video_fps(video)   # extraction.json, or the video file's frame index
 
 def plot_ethogram(
     data,                 # Project, labels.csv path or labels DataFrame
@@ -192,7 +191,7 @@ def plot_ethogram(
 
 # %% ../nbs/06_explore.ipynb #c023
 def plot_sample_frames(
-    project:Project,      # the project (frames are read from data/<video>/)
+    project:Project,      # the project (frames are read from data/<video>/ or the video files in videos/)
     n:int=6,              # frames per class
     labels=None,          # labels DataFrame to use instead of data/labels.csv
     split:str=None,       # only frames of this split
@@ -210,22 +209,23 @@ def plot_sample_frames(
     ex = _explode(labels.reset_index(drop=True))
     classes = list(classes) if classes is not None else _classes(labels)
     rng = np.random.default_rng(seed)
-    fig, axs = plt.subplots(len(classes), n, squeeze=False, figsize=figsize or (1.5 * n, 1.65 * len(classes)))
-    for r, c in enumerate(classes):
+    picks = []
+    for c in classes:
         rows = ex[ex.label == c]
-        pick = rows.iloc[np.sort(rng.choice(len(rows), min(n, len(rows)), replace=False))] if len(rows) else rows
+        picks.append(rows.iloc[np.sort(rng.choice(len(rows), min(n, len(rows)), replace=False))] if len(rows) else rows)
+    images = {}                                        # (video, frame) -> RGB pixels, read one video at a time
+    for v, names in pd.concat(picks).groupby('video', sort=False).frame:
+        src, names = frame_source(project, str(v)), list(dict.fromkeys(names))
+        images.update(zip(((v, f) for f in names), src.read(src.index_of(names))))
+    fig, axs = plt.subplots(len(classes), n, squeeze=False, figsize=figsize or (1.5 * n, 1.65 * len(classes)))
+    for r, (c, pick) in enumerate(zip(classes, picks)):
         for j, ax in enumerate(axs[r]):
             ax.set_xticks([]); ax.set_yticks([])
             for s in ax.spines.values(): s.set_visible(False)
             if j == 0: ax.set_ylabel(c, fontsize=10)
             if j >= len(pick): continue
             row = pick.iloc[j]
-            p = project.frame_dir(row.video)/row.frame
-            img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
-            if img is None: raise VideoclfError(f"frame {p} (labels row for video '{row.video}') cannot be read; "
-                                                "run videoclf.checks.check_frames_against_labels to find missing frames.")
-            if img.ndim == 3: img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB if img.shape[2] == 3 else cv2.COLOR_BGRA2RGBA)
-            ax.imshow(img, cmap='gray' if img.ndim == 2 else None)
+            ax.imshow(images[(row.video, row.frame)])
             ax.set_title(f"{row.video}\n{Path(row.frame).stem.rsplit('_', 1)[-1].lstrip('0') or '0'}", fontsize=7)
     fig.tight_layout()
     return _finish(fig, path)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_frames.ipynb #c002
 from __future__ import annotations
-import os, re, math, stat, shutil, warnings, collections
+import os, re, math, shutil, warnings, collections
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
@@ -12,66 +12,21 @@ import pandas as pd
 import cv2
 from tqdm.auto import tqdm
 from .core import (VideoclfError, Project, frame_file_name, list_frames, natural_key, save_json, load_json,
-                           IMAGE_EXTS)
+                           IMAGE_EXTS, VIDEO_EXTS, is_video_file, list_videos)
+from .decode import VideoReader, frame_indices
 
 # %% auto #0
-__all__ = ['VIDEO_EXTS', 'video_info', 'frame_indices', 'frame_folder_status', 'extract_frames', 'find_videos', 'extract_videos']
+__all__ = ['video_info', 'frame_folder_status', 'extract_frames', 'find_videos', 'extract_videos']
 
 # %% ../nbs/02_frames.ipynb #c007
-VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.mpg', '.mpeg', '.m4v', '.wmv', '.webm', '.mts', '.flv', '.h264')
-
-def _not_regular(p:Path)->str:
-    "What a path that is not a regular file is, in words."
-    m = p.stat().st_mode
-    return ('a folder' if stat.S_ISDIR(m) else 'a FIFO (named pipe)' if stat.S_ISFIFO(m) else 'a socket' if stat.S_ISSOCK(m)
-            else 'a device' if stat.S_ISCHR(m) or stat.S_ISBLK(m) else 'not a regular file')
-
-def _open(path):
-    path = Path(path)
-    if not path.exists(): raise VideoclfError(f"video {path} does not exist.")
-    if not path.is_file():   # a FIFO or device would block OpenCV forever
-        raise VideoclfError(f"{path} is {_not_regular(path)}, not a video file; only regular files are read as videos.")
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        cap.release()
-        raise VideoclfError(f"could not open video {path}: OpenCV cannot read it (corrupt or truncated file, not a "
-                            "video, or a codec OpenCV lacks). Check that it plays in a video player, or re-encode it, "
-                            "e.g. `ffmpeg -i in.mov -c:v libx264 out.mp4`.")
-    return cap
-
 def video_info(
     path,    # a video file
 )->dict:     # fps, n_frames, width, height, duration (s)
-    "Frame rate, frame count, frame size and duration of a video, as reported by its container."
-    cap = _open(path)
-    try:
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0)
-        n = int(max(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0, 0))
-        w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    finally: cap.release()
-    if not (fps > 0 and math.isfinite(fps)):
-        raise VideoclfError(f"video {path} reports no frame rate ({fps}); it may be corrupt or a raw stream. "
-                            "Re-encode it into a container with timing, e.g. `ffmpeg -i in -c:v libx264 out.mp4`.")
-    if w <= 0 or h <= 0:
+    "Frame rate, frame count, frame size and duration of a video, as its container states them."
+    r = VideoReader(path)
+    if r.width <= 0 or r.height <= 0:
         raise VideoclfError(f"video {path} reports no frame size; it may be corrupt. Re-encode it with ffmpeg.")
-    return dict(fps=fps, n_frames=n, width=w, height=h, duration=n / fps)
-
-# %% ../nbs/02_frames.ipynb #c011
-def frame_indices(
-    n_source:int,       # frames in the source video
-    source_fps:float,   # the video's frame rate
-    fps:float=None,     # target frame rate (None = every frame)
-)->np.ndarray:          # 0-based source frame index of each output frame, increasing
-    "The source frames nearest in time to the output frames at `fps`."
-    if fps is None: return np.arange(n_source)
-    if not fps > 0: raise VideoclfError(f"fps must be positive, not {fps}.")
-    if fps > source_fps + 1e-6:
-        raise VideoclfError(f"fps={fps} is above the video's own {source_fps:g} fps; frames would repeat. "
-                            f"Use fps <= {source_fps:g}, or fps=None for every frame.")
-    r = source_fps / fps
-    k = np.arange(int(math.ceil(n_source / r)) + 1)
-    idx = np.floor(k * r + 0.5).astype(int)
-    return idx[idx < n_source]
+    return dict(fps=r.source_fps, n_frames=r.header_frames, width=r.width, height=r.height, duration=r.header_frames / r.source_fps)
 
 # %% ../nbs/02_frames.ipynb #c015
 def _partial_dir(out:Path)->Path: return out.parent/f'.{out.name}.partial'
@@ -196,73 +151,55 @@ def extract_frames(
                             "extraction.json, so extract_frames did not write them; it never replaces files it did not "
                             "write nor mixes its frames with them. Move them to another folder, or extract under another "
                             "name (name=...).")
-    info = video_info(video_path)
-    src_fps = info['fps']
-    wanted = frame_indices(info['n_frames'], src_fps, fps) if info['n_frames'] else None
-    n_expected = len(wanted) if wanted is not None else 0
+    reader = VideoReader(video_path, fps)
+    src_fps, n_expected = reader.source_fps, len(reader)
     tmp = _partial_dir(out)
     if tmp.exists(): shutil.rmtree(tmp)            # left over from an interrupted run
     tmp.mkdir(parents=True)
     workers = workers or min(8, os.cpu_count() or 1)
-    cap = _open(video_path)
     src_idx, sizes, shape = [], [], None
     try:
         with ThreadPoolExecutor(workers) as pool:
             pending = collections.deque()
-            bar = tqdm(total=n_expected or None, desc=name, unit='frame', disable=not progress, leave=False)
-            i, k = 0, 0       # source frame, output frame
-            r = None if fps is None else src_fps / fps
-            while True:
-                take = (fps is None) or (i == int(math.floor(k * r + 0.5)))
-                if take:
-                    ok, frame = cap.read()
-                    if not ok: break
+            with tqdm(total=n_expected or None, desc=name, unit='frame', disable=not progress, leave=False) as bar:
+                for k, (i, frame) in enumerate(reader):      # warns when the file holds fewer frames than its header says
                     if shape is None: shape = frame.shape
                     dest = tmp/frame_file_name(name, k + 1, n_expected)
                     pending.append(pool.submit(_encode_write, frame, dest, size, grayscale, quality))
-                    src_idx.append(i); k += 1; bar.update(1)
+                    src_idx.append(i); bar.update(1)
                     while len(pending) > 2 * workers: sizes.append(pending.popleft().result())
-                elif not cap.grab(): break
-                i += 1
-            while pending: sizes.append(pending.popleft().result())
-            bar.close()
-        if not src_idx:
-            raise VideoclfError(f"could not decode any frame of video {video_path}: the file is corrupt or uses a "
-                                "codec OpenCV lacks. Re-encode it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`.")
-        if n_expected and len(src_idx) < n_expected:
-            warnings.warn(f"{video_path}: decoded {len(src_idx)} of the {n_expected} frames its header promises "
-                          "(truncated or damaged file?); the frames read were kept.")
+                while pending: sizes.append(pending.popleft().result())
+        timing = reader.timing()
+        if timing['vfr']: warnings.warn(timing['problems']['vfr'])
         names = [frame_file_name(name, j + 1, len(src_idx)) for j in range(len(src_idx))]
         # names were padded for n_expected; rename if the real count needs wider padding (very rare)
         if len(names[0]) != len(frame_file_name(name, 1, n_expected)):
             for j, f in enumerate(names): os.replace(tmp/frame_file_name(name, j + 1, n_expected), tmp/f)
         h, w = size if size is not None else shape[:2]
+        times = [timing['times'][j] for j in src_idx] if timing['vfr'] else [j / src_fps for j in src_idx]
         meta = dict(video=name, source=str(video_path.absolute()), source_fps=src_fps,
                     fps=src_fps if fps is None else float(fps), requested_fps=fps, n_frames=len(src_idx),
                     width=int(w), height=int(h), grayscale=bool(grayscale), quality=int(quality),
-                    source_frames=src_idx, frame_times=[j / src_fps for j in src_idx], frames=names,
-                    frame_bytes=sizes, complete=True)
+                    source_frames=src_idx, frame_times=times, frames=names, frame_bytes=sizes, vfr=timing['vfr'],
+                    complete=True)
         _install(tmp, out, meta, previous=_written(rec, name) if rec else [])
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally: cap.release()
     return out
 
 # %% ../nbs/02_frames.ipynb #c023
-def _is_video_file(p:Path)->bool: return p.suffix.lower() in VIDEO_EXTS and not p.name.startswith('.') and p.is_file()
-
 def find_videos(
     folder,   # a folder of video files
 )->list:      # paths of the video files, in natural order
-    "The video files in `folder` (regular files with a video extension), in natural order."
+    "The video files in `folder` (regular files with a video extension, `core.list_videos`); an error when it does not exist."
     folder = Path(folder)
     if not folder.is_dir(): raise VideoclfError(f"video folder {folder} does not exist.")
-    return sorted((p for p in folder.iterdir() if _is_video_file(p)), key=lambda p: natural_key(p.name))
+    return list_videos(folder)
 
 def _not_videos(folder:Path)->list:
     "Names of the visible entries of a folder that are not video files."
-    return sorted((p.name for p in folder.iterdir() if not p.name.startswith('.') and not _is_video_file(p)), key=natural_key)
+    return sorted((p.name for p in folder.iterdir() if not p.name.startswith('.') and not is_video_file(p)), key=natural_key)
 
 def extract_videos(
     project:Project,     # the project: videos from project.videos unless `videos` is given

@@ -11,6 +11,7 @@ import pandas as pd
 from .core import (VideoclfError, did_you_mean, natural_key, frame_file_name, load_json, read_table,
                            read_labels, write_labels, check_class_name, join_labels, Project, SPLITS)
 from .formats import register_format, read_annotation_table, frames_to_intervals, write_intervals
+from .sources import frame_sources
 
 # %% auto #0
 __all__ = ['parse_time', 'read_intervals', 'read_boris', 'intervals_to_frames', 'read_annotations', 'make_labels']
@@ -327,9 +328,9 @@ def _keep_splits(
     return out
 
 def make_labels(
-    project:Project,            # the project: frames in data/<video>/, labels written to data/labels.csv
+    project:Project,            # the project: frames in data/<video>/ or videos in videos/, labels written to data/labels.csv
     intervals_path,             # interval file (video,start,end,label) or BORIS aggregated-events export
-    fps:float=None,             # extraction fps; default: from each video's extraction.json
+    fps:float=None,             # frame rate of every video; default: each video's own (extraction.json, or the video file)
     background:str='background',# label for frames outside every interval
     overlap:str='error',        # 'error', 'last' or 'multilabel' (see intervals_to_frames)
     unit:str='auto',            # 'auto', 'seconds' or 'frames' (see read_intervals)
@@ -341,23 +342,14 @@ def make_labels(
     if splits not in ('keep', 'drop') + SPLITS:
         raise VideoclfError(f"splits must be 'keep', 'drop' or one of {SPLITS} (where videos without a split go), not {splits!r}.")
     iv = read_annotations(intervals_path, unit=unit, fmt=fmt, allow_empty=allow_empty)
-    videos = project.videos_on_disk()
-    frames, fps_d, times = {}, {}, {}
-    for v in videos:
-        frames[v] = project.frame_files(v)
-        info = _extraction_info(project, v)
-        fps_d[v] = fps if fps is not None else info.get('fps')
-        ft = info.get('frame_times')
-        if fps is None and ft is not None:
-            # map timestamps by file name so a missing file does not shift the others
-            n = int(info.get('n_frames', len(ft)))
-            by_name = {}
-            for i, t in enumerate(ft): by_name[frame_file_name(v, i + 1, n)] = t
-            if all(f in by_name for f in frames[v]): times[v] = [by_name[f] for f in frames[v]]
-            elif len(ft) == len(frames[v]): times[v] = list(ft)
+    sources = frame_sources(project)
+    videos = [s.video for s in sources]
+    frames = {s.video: s.names for s in sources}
+    fps_d = {s.video: fps if fps is not None else s.fps for s in sources}
+    times = {s.video: s.times for s in sources if fps is None and s.times is not None}   # real frame times (extraction, VFR files)
     if not videos and fps is None and iv.attrs['unit'] == 'seconds':
-        raise VideoclfError(f"no frames in {project.data} and no fps given: extract the frames first "
-                            "(videoclf.frames.extract_videos) or pass fps=.")
+        raise VideoclfError(f"no frames in {project.data} and no videos in {project.videos}, and no fps given: add the "
+                            "videos (or extract their frames, videoclf.frames.extract_videos) or pass fps=.")
     labels = intervals_to_frames(iv, fps=fps_d if videos else fps, frames=frames or None, background=background,
                                  overlap=overlap, unit=iv.attrs['unit'], frame_times=times or None)
     labels = _keep_splits(labels, project.labels_path, splits)

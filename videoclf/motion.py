@@ -12,6 +12,7 @@ import cv2
 from tqdm.auto import tqdm
 from .core import VideoclfError, Project, list_frames, atomic_write, save_csv
 from .decode import decode_frame, VideoReader
+from .sources import frame_source
 
 # %% auto #0
 __all__ = ['motion_energy', 'burst_labels', 'baseline_burst_proba', 'fold_time_channels', 'burst_targets', 'add_baseline',
@@ -174,9 +175,8 @@ def burst_targets(
     if not videos: raise VideoclfError(f"no frame folders in {project.data}; extract frames first (videoclf.frames).")
     parts = []
     for v in tqdm(videos, desc='motion energy', unit='video', disable=not progress):
-        names = project.frame_files(v)
-        if not names: raise VideoclfError(f"video '{v}' has no frames in {project.frame_dir(v)}.")
-        y = motion_energy(project.frame_dir(v), progress=False)
+        src = frame_source(project, v)          # its frame folder or its video file (videoclf.sources)
+        names, y = src.names, motion_energy(src.path, progress=False)
         parts.append(pd.DataFrame({'video': v, 'frame': names, 'label': burst_labels(y, horizon, b, c, start or 0),
                                    'motion_energy': y}))
     return pd.concat(parts, ignore_index=True)

@@ -119,7 +119,7 @@ def _resolve_frames(src):
     if isinstance(src, Project): return src, None, None
     p = Path(src).expanduser().absolute()
     if not p.is_dir(): raise VideoclfError(f"{p} is not a folder: give a project folder, a folder of frame folders or a frame folder.")
-    if (p/'data').is_dir(): return Project(p), None, None
+    if (p/'data').is_dir() or (p/'videos').is_dir(): return Project(p), None, None
     tmp = tempfile.TemporaryDirectory(prefix='videoclf_predict_')
     if list_frames(p): return Project(tmp.name, data_dir=p.parent), [p.name], tmp
     prj = Project(tmp.name, data_dir=p)
@@ -182,7 +182,7 @@ def _predict_frames(self,
     try:
         videos = list(videos) if videos is not None else (only or prj.videos_on_disk())
         if not videos: raise VideoclfError(f"no frame folders in {prj.data}; extract frames first.")
-        missing = [v for v in videos if not prj.frame_files(v)]
+        missing = [v for v in videos if not prj.frame_files(v) and v not in prj.video_files()]   # a frame folder or a video file
         if missing: raise VideoclfError(f"video '{missing[0]}' has no frames in {prj.frame_dir(missing[0])}.")
         for v in videos: self._check_rate(prj.video_fps(v), f"frame folder {prj.frame_dir(v)}")
         store = experiment_store(self.e, prj, videos)
@@ -318,7 +318,7 @@ def _predict_video(self,
     p = np.concatenate(probs) if probs else np.zeros((0, len(self.classes)), 'float32')
     targets = np.asarray(anchors, dtype=np.int64) + off
     ok = targets < len(src_idx); p, targets = p[ok], targets[ok]
-    width_n = max(n_out, len(src_idx))
+    width_n = len(src_idx)          # names padded for the frames decoded, as extraction pads them
     df = _frame_rows(self, p, [name] * len(targets), [frame_file_name(name, t + 1, width_n) for t in targets])
     df['time'] = np.asarray(src_idx, dtype=float)[targets] / src
     self._warn_unpredicted({name: len(src_idx)}, df)
@@ -435,7 +435,7 @@ def predict(
             if isinstance(src, Project): parts.append(tm.predict_frames(src, batch_size=batch_size)); continue
             p = Path(src).expanduser()
             if not p.exists(): raise VideoclfError(f"{p} does not exist: give video files, folders of videos or frame folders.")
-            vids = [p] if p.is_file() else ([] if list_frames(p) or (p/'data').is_dir() else find_videos(p))
+            vids = [p] if p.is_file() else ([] if list_frames(p) or (p/'data').is_dir() or (p/'videos').is_dir() else find_videos(p))
             if p.is_file() and p.suffix.lower() not in VIDEO_EXTS:
                 raise VideoclfError(f"{p} is not a video file ({', '.join(VIDEO_EXTS)}) nor a folder.")
             if vids: parts += [tm.predict_video(v, fps=fps, batch_size=batch_size, progress=progress) for v in vids]
