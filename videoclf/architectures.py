@@ -9,13 +9,13 @@ from typing import Callable
 import weakref
 import numpy as np
 import keras
-from keras import layers
+from keras import layers, ops
 from .core import VideoclfError
 
 # %% auto #0
-__all__ = ['SEQUENCE_MODELS', 'ARCHITECTURES', 'PositionalEmbedding', 'LastStep', 'SequenceModel', 'sequence_model', 'Arch',
-           'architecture', 'dense_stack', 'per_frame_cnn', 'sequence_head', 'mlp', 'output_head', 'fold_time_channels',
-           'FrameDifference', 'build_model', 'set_trainable', 'split_model']
+__all__ = ['SEQUENCE_MODELS', 'ARCHITECTURES', 'PositionalEmbedding', 'LastStep', 'PerFrame', 'SequenceModel', 'sequence_model',
+           'Arch', 'architecture', 'dense_stack', 'per_frame_cnn', 'sequence_head', 'mlp', 'output_head',
+           'fold_time_channels', 'FrameDifference', 'build_model', 'set_trainable', 'split_model']
 
 # %% ../nbs/12_architectures.ipynb #c005
 @keras.saving.register_keras_serializable(package='videoclf')
@@ -36,6 +36,14 @@ class LastStep(layers.Layer):
     "The last step of a sequence: (B, L, D) -> (B, D)."
     def call(self, x): return x[:, -1]
     def compute_output_shape(self, s): return (s[0], s[2])
+
+@keras.saving.register_keras_serializable(package='videoclf')
+class PerFrame(layers.TimeDistributed):
+    "A layer applied to every frame of (B, T, ...) for any T, as one batch of B x T frames."
+    def call(self, inputs, training=None, mask=None):   # Keras' TimeDistributed maps over the batch size when T is unknown
+        s = ops.shape(inputs)
+        y = self.layer(ops.reshape(inputs, (-1, *inputs.shape[2:])), training=training)
+        return ops.reshape(y, (s[0], s[1], *y.shape[1:]))
 
 # %% ../nbs/12_architectures.ipynb #c008
 @dataclass(frozen=True)
@@ -150,7 +158,7 @@ def per_frame_cnn(x, e):
     from videoclf.backbones import build_backbone
     h, w = e['frame_size']
     cnn = build_backbone(e['pretrained_model_name'], weights=e['weights'], pooling=e['pooling'], input_shape=(h, w, 3))
-    return layers.TimeDistributed(cnn, name='per_frame')(x)
+    return (layers.TimeDistributed if x.shape[1] is not None else PerFrame)(cnn, name='per_frame')(x)
 
 def sequence_head(x, e):
     "The experiment's sequence model, then the dense layers layer_2_size, layer_3_size."
