@@ -7,10 +7,10 @@ import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 from benchmarks.common import RESULTS, ROOT, fmt
 
-BENCHMARKS = ['bench_extract', 'bench_memory', 'bench_features', 'bench_train', 'bench_predict', 'bench_stream']
+BENCHMARKS = ['bench_extract', 'bench_memory', 'bench_features', 'bench_train', 'bench_predict', 'bench_stream', 'bench_temporal']
 # the column holding each benchmark's ratio, and how to label the row
 RATIO = dict(bench_extract='ratio', bench_memory='ratio_to_array', bench_features='ratio', bench_train='ratio',
-             bench_predict='speedup', bench_stream='ratio')
+             bench_predict='speedup', bench_stream='ratio', bench_temporal='ratio')
 
 def summary(results:dict)->str:
     "A markdown table: one line per measured row, with its ratio, target and whether it is met."
