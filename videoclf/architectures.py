@@ -9,13 +9,13 @@ from typing import Callable
 import weakref
 import numpy as np
 import keras
-from keras import layers
+from keras import layers, ops
 from .core import VideoclfError
 
 # %% auto #0
-__all__ = ['SEQUENCE_MODELS', 'ARCHITECTURES', 'PositionalEmbedding', 'LastStep', 'SequenceModel', 'sequence_model', 'Arch',
-           'architecture', 'dense_stack', 'per_frame_cnn', 'sequence_head', 'mlp', 'fold_time_channels',
-           'FrameDifference', 'build_model', 'set_trainable', 'split_model']
+__all__ = ['SEQUENCE_MODELS', 'ARCHITECTURES', 'PositionalEmbedding', 'LastStep', 'PerFrame', 'SequenceModel', 'sequence_model',
+           'Arch', 'architecture', 'dense_stack', 'per_frame_cnn', 'sequence_head', 'mlp', 'output_head',
+           'fold_time_channels', 'FrameDifference', 'build_model', 'set_trainable', 'split_model']
 
 # %% ../nbs/12_architectures.ipynb #c005
 @keras.saving.register_keras_serializable(package='videoclf')
@@ -37,6 +37,14 @@ class LastStep(layers.Layer):
     def call(self, x): return x[:, -1]
     def compute_output_shape(self, s): return (s[0], s[2])
 
+@keras.saving.register_keras_serializable(package='videoclf')
+class PerFrame(layers.TimeDistributed):
+    "A layer applied to every frame of (B, T, ...) for any T, as one batch of B x T frames."
+    def call(self, inputs, training=None, mask=None):   # Keras' TimeDistributed maps over the batch size when T is unknown
+        s = ops.shape(inputs)
+        y = self.layer(ops.reshape(inputs, (-1, *inputs.shape[2:])), training=training)
+        return ops.reshape(y, (s[0], s[1], *y.shape[1:]))
+
 # %% ../nbs/12_architectures.ipynb #c008
 @dataclass(frozen=True)
 class SequenceModel:
@@ -44,24 +52,28 @@ class SequenceModel:
     name: str
     build: Callable
     rules: Callable = lambda e: []
+    bidirectional: bool = False     # can read the window both ways (`bidirectional=True`)
 
 SEQUENCE_MODELS = {}
 
-def sequence_model(name:str, rules:Callable=None):
+def sequence_model(name:str, rules:Callable=None, bidirectional:bool=False):
     "Decorator registering a sequence-model builder under `name`."
     def register(build):
-        SEQUENCE_MODELS[name] = SequenceModel(name, build, rules or (lambda e: []))
+        SEQUENCE_MODELS[name] = SequenceModel(name, build, rules or (lambda e: []), bidirectional)
         return build
     return register
 
 def _recurrent(cell):
     def build(x, e):
         n = e['sequence_model_layers']
-        for i in range(n): x = cell(e['layer_1_size'], return_sequences=i < n - 1, name=f'{cell.__name__.lower()}_{i + 1}')(x)
+        for i in range(n):
+            name = f'{cell.__name__.lower()}_{i + 1}'
+            layer = cell(e['layer_1_size'], return_sequences=i < n - 1, name=name)
+            x = (layers.Bidirectional(layer, name=f'bidirectional_{name}') if e.get('bidirectional') else layer)(x)
         return x
     return build
 
-for _cell in (layers.LSTM, layers.GRU, layers.SimpleRNN): sequence_model(_cell.__name__)(_recurrent(_cell))
+for _cell in (layers.LSTM, layers.GRU, layers.SimpleRNN): sequence_model(_cell.__name__, bidirectional=True)(_recurrent(_cell))
 
 def _conv1d_rules(e):
     L, k, n = e['sequence_length'], e['convolution_kernel_size'], e['sequence_model_layers']
@@ -116,6 +128,8 @@ class Arch:
     min_sequence_length: int = 1
     default_frame_size: tuple = None  # None: the backbone's input size
     check: Callable = None          # check(exp) -> list of messages for broken rules
+    fed: str = 'windows'            # 'windows' (a prediction per window) or 'chunks' (a prediction per frame)
+    head: Callable = None           # head(x, exp, n_classes, multilabel) -> logits; None: `output_head`
     doc: str = ''
 
 ARCHITECTURES = {}
@@ -125,6 +139,7 @@ def architecture(name:str,    # registry name (lower case)
                  **facts):    # the other `Arch` fields
     "Decorator registering an architecture builder `build(x, exp)`."
     if inputs not in ('features', 'frames'): raise ValueError(f"inputs must be 'features' or 'frames', not {inputs!r}")
+    if facts.get('fed', 'windows') not in ('windows', 'chunks'): raise ValueError(f"fed must be 'windows' or 'chunks', not {facts['fed']!r}")
     def register(build):
         ARCHITECTURES[name] = Arch(name, inputs, build, doc=(build.__doc__ or '').strip(), **facts)
         return build
@@ -143,7 +158,7 @@ def per_frame_cnn(x, e):
     from videoclf.backbones import build_backbone
     h, w = e['frame_size']
     cnn = build_backbone(e['pretrained_model_name'], weights=e['weights'], pooling=e['pooling'], input_shape=(h, w, 3))
-    return layers.TimeDistributed(cnn, name='per_frame')(x)
+    return (layers.TimeDistributed if x.shape[1] is not None else PerFrame)(cnn, name='per_frame')(x)
 
 def sequence_head(x, e):
     "The experiment's sequence model, then the dense layers layer_2_size, layer_3_size."
@@ -154,6 +169,11 @@ def mlp(x, e):
     "Flatten the window, then the dense layers layer_1_size … layer_3_size."
     x = layers.Flatten(name='flatten')(x)
     return dense_stack(x, [e['layer_1_size'], e['layer_2_size'], e['layer_3_size']], e['dropout'])
+
+def output_head(x, e, n_classes:int, multilabel:bool=False):
+    "Dropout, then a dense layer 'logits' with one output per class."
+    if e['dropout']: x = layers.Dropout(e['dropout'], name='output_dropout')(x)
+    return layers.Dense(n_classes, name='logits')(x)
 
 # %% ../nbs/12_architectures.ipynb #c014
 @architecture('image_mlp_frozen', 'features', single_frame=True, default_sequence_length=1)
@@ -255,19 +275,17 @@ def build_model(
     from videoclf.experiment import validate_experiment
     e = validate_experiment(exp)
     arch = ARCHITECTURES[e['architecture']]
-    input_shape = tuple(int(s) for s in input_shape)
-    want = 2 if arch.inputs == 'features' else 4
-    if len(input_shape) != want or input_shape[0] != e['sequence_length']:
-        shape = '(sequence_length, n_features)' if want == 2 else '(sequence_length, height, width, channels)'
-        raise VideoclfError(f"architecture '{arch.name}' takes {arch.inputs} shaped {shape} with sequence_length "
-                            f"{e['sequence_length']}; got input_shape {input_shape}.")
+    input_shape = tuple(None if s is None else int(s) for s in input_shape)
+    want, chunks = 2 if arch.inputs == 'features' else 4, arch.fed == 'chunks'
+    if len(input_shape) != want or (input_shape[0] != e['sequence_length'] and not chunks) or None in input_shape[1:]:
+        shape = ('(time, ' if chunks else '(sequence_length, ') + ('n_features)' if want == 2 else 'height, width, channels)')
+        raise VideoclfError(f"architecture '{arch.name}' takes {arch.inputs} shaped {shape}"
+                            + ('' if chunks else f" with sequence_length {e['sequence_length']}") + f"; got input_shape {input_shape}.")
     if n_classes < 1 or (n_classes < 2 and not multilabel):
         raise VideoclfError(f"a classifier needs at least 2 classes (got {n_classes}); check the labels.")
     keras.utils.set_random_seed(e['seed'])
-    inp = keras.Input(input_shape, name='window')
-    x = arch.build(inp, e)
-    if e['dropout']: x = layers.Dropout(e['dropout'], name='output_dropout')(x)
-    x = layers.Dense(n_classes, name='logits')(x)
+    inp = keras.Input((None, *input_shape[1:]) if chunks else input_shape, name='frames' if chunks else 'window')
+    x = (arch.head or output_head)(arch.build(inp, e), e, n_classes, multilabel)
     out = layers.Activation('sigmoid' if multilabel else 'softmax', dtype='float32', name='probabilities')(x)
     name = f"{arch.name}" + (f"_{e['sequence_model'].lower()}" if arch.uses_sequence_model else '')
     return keras.Model(inp, out, name=name)
@@ -314,3 +332,6 @@ def split_model(
     if head is None:   # built once per model: a new head would be traced again on every prediction call
         head = _HEADS[model] = keras.Model(per_frame.output, model.output, name=f'{model.name}_head')
     return per_frame.layer, head
+
+# %% ../nbs/12_architectures.ipynb #ta04
+from . import temporal as _temporal   # noqa: E402,F401  registers the temporal models (chapter 12a)

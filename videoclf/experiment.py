@@ -14,7 +14,7 @@ from .core import VideoclfError, did_you_mean, check_model_id
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'SEQUENCE_MODEL_ALIASES', 'EXPERIMENT_KEYS', 'KEYS', 'int_in', 'float_in', 'boolean', 'choice',
            'size_2d', 'learning_rates', 'class_weight', 'augmentation', 'weights_spec', 'optional_path', 'model_id',
-           'any_string', 'unreviewed', 'Key', 'experiment_keys_table', 'validate_experiment']
+           'any_string', 'target_position', 'unreviewed', 'Key', 'experiment_keys_table', 'validate_experiment']
 
 # %% ../nbs/11_experiment.ipynb #c005
 def _bad(key, value, allowed): raise VideoclfError(f"experiment key '{key}' is {value!r}; allowed: {allowed}.")
@@ -140,6 +140,13 @@ def any_string(k, v):
     _bad(k, v, 'a name (string)')
 any_string.allowed = 'a name'
 
+def target_position(k, v):
+    "Checker: 'last', 'center' (also 'centre') or an integer index into the window (negative counts from the end)."
+    if isinstance(v, str) and v.strip().lower() in ('last', 'center', 'centre'): return 'last' if v.strip().lower() == 'last' else 'center'
+    if _is_int(v): return int(v)
+    _bad(k, v, target_position.allowed)
+target_position.allowed = "'last', 'center' or an index into the window"
+
 # %% ../nbs/11_experiment.ipynb #ra001
 def unreviewed(k, v):
     "Checker: what training does with labels no person has reviewed (labels.csv source 'model:<id>')."
@@ -218,8 +225,15 @@ EXPERIMENT_KEYS = [
     Key('weights', 'imagenet', weights_spec, "backbone weights: 'imagenet', None (random) or a weights file"),
     Key('fine_tune_layers', 20, int_in(0), '*_trainable: backbone layers unfrozen after round 1 (0 = all)'),
     Key('frame_step', 1, int_in(1), 'stride between the frames of a window'),
-    Key('target_offset', 0, int_in(), 'target frame = last input frame + target_offset (> 0 forecasts)'),
-    Key('padding', 'pad', choice('pad', 'drop'), "first frames of a video: 'pad' repeats frame 1 (every frame predicted) or 'drop'"),
+    Key('target_offset', 0, int_in(), 'target frame = the frame at target_position + target_offset (> 0 forecasts; needs target_position last)'),
+    Key('padding', 'pad', choice('pad', 'drop'), "ends of a video: 'pad' repeats its first/last frame (every frame predicted) or 'drop'"),
+    Key('target_position', 'last', target_position, "where the target sits in the window: 'last' (sees the past only), 'center' or an index"),
+    Key('bidirectional', False, boolean, 'LSTM/GRU/SimpleRNN read the window both ways'),
+    Key('causal', False, boolean, "online use: predictions from past and present frames only (windows: target_position 'last'; temporal: causal convolutions)"),
+    Key('stages', 4, int_in(1, 10), 'temporal models: stages (the first predicts, each next one refines the one before)'),
+    Key('stage_layers', 10, int_in(1, 16), 'temporal models: dilated residual layers per stage (dilation 1, 2, 4, ...)'),
+    Key('chunk_length', 256, int_in(8), 'temporal models: frames per training chunk; prediction reads chunks of it with half as much context each side'),
+    Key('smoothing', 0.15, float_in(0), 'temporal models: weight of the smoothing loss between neighbouring frames'),
     Key('grayscale', False, boolean, 'pixel models: one grey channel instead of RGB'),
     Key('mixed_precision', False, boolean, 'float16 compute on a GPU (ignored on the CPU)'),
     Key('postprocess', None, _postprocess, "thresholds and smoothing learnt on valid and kept with the model: None, 'valid' or "
@@ -247,6 +261,7 @@ def experiment_keys_table()->pd.DataFrame:
 # %% ../nbs/11_experiment.ipynb #c012
 def _rules(e:dict, arch, seq)->list:
     "Messages for broken cross-key rules (empty when all hold)."
+    from videoclf.architectures import SEQUENCE_MODELS
     msgs, L = [], e['sequence_length']
     if arch.single_frame and L != 1:
         msgs.append(f"architecture '{arch.name}' classifies single frames: sequence_length must be 1 (it is {L}); "
@@ -273,8 +288,27 @@ def _rules(e:dict, arch, seq)->list:
         msgs.append(f"grayscale frames cannot feed the RGB backbone of '{arch.name}'; set grayscale=False.")
     if e['target'] == 'burst' and e['target_offset'] != 0:
         msgs.append("target 'burst' already looks `horizon` frames ahead; leave target_offset at 0.")
+    msgs += _position_rules(e, arch)
+    if e['bidirectional'] and not (arch.uses_sequence_model and seq.bidirectional):
+        msgs.append(f"bidirectional=True works for the recurrent sequence models "
+                    f"({', '.join(n for n, m in SEQUENCE_MODELS.items() if m.bidirectional)}) of the video_lrcnn_* family; "
+                    + (f"sequence_model is '{seq.name}'" if arch.uses_sequence_model else f"architecture '{arch.name}' has no sequence model")
+                    + ". Set bidirectional=False.")
     if arch.check: msgs += arch.check(e)
     return msgs
+
+def _position_rules(e:dict, arch)->list:
+    "Where the target sits: inside the window, and 'last' whenever only the past may be seen."
+    if arch.fed != 'windows': return []
+    from videoclf.windows import window_position
+    try: p = window_position(e['target_position'], e['sequence_length'])
+    except VideoclfError as err: return [str(err)]
+    if p == e['sequence_length'] - 1: return []
+    why = [w for w, on in [(f"target_offset {e['target_offset']} forecasts from the window's last frame", e['target_offset'] > 0),
+                           ("target 'burst' forecasts from the window's last frame", e['target'] == 'burst'),
+                           ("causal=True (online use) may only see past and present frames", e['causal'])] if on]
+    return [f"target_position {e['target_position']!r} puts the target before the end of the window, but {w}: "
+            "use target_position='last'." for w in why]
 
 def validate_experiment(
     exp:dict,   # experiment dictionary (original or new key names; old spellings accepted)

@@ -12,12 +12,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .core import VideoclfError, Project, load_json, save_csv, read_labels, natural_key, frame_file_name, list_frames
 from .decode import decode_frame, VideoReader, read_ahead, numbering_gaps
-from .windows import WindowIndex
+from .windows import WindowShape, window_rows
 
 # %% auto #0
-__all__ = ['PREDICT_BACKENDS', 'TrainedModel', 'training_fps', 'load_trained', 'RunWindows', 'EnsembleModel', 'load_ensemble',
-           'predict', 'prediction_file', 'video_files', 'loaded_model', 'predict_video_file', 'BatchRun',
-           'predict_backend', 'predict_videos']
+__all__ = ['PREDICT_BACKENDS', 'TrainedModel', 'training_fps', 'load_trained', 'EnsembleModel', 'load_ensemble', 'predict',
+           'prediction_file', 'video_files', 'loaded_model', 'predict_video_file', 'BatchRun', 'predict_backend',
+           'predict_videos']
 
 # %% ../nbs/17_predict.ipynb #c007
 class TrainedModel:
@@ -126,27 +126,6 @@ def _resolve_frames(src):
     if not prj.videos_on_disk(): tmp.cleanup(); raise VideoclfError(f"{p} holds no frame images and no frame folders.")
     return prj, None, tmp
 
-class RunWindows(WindowIndex):
-    "A `WindowIndex` whose windows never reach across a break: a frame after a break starts its windows afresh, like a video's first frame."
-    def __init__(self,
-                 n_frames_per_video:list, # frames of each video, in storage order
-                 breaks,                  # global rows that follow a gap in their video's frame numbering
-                 sequence_length:int, frame_step:int=1, target_offset:int=0, padding:str='pad'):   # as WindowIndex
-        super().__init__(n_frames_per_video, sequence_length, frame_step, target_offset, padding)
-        total = int(self.n_frames.sum())
-        first = np.zeros(total, bool); first[self.offsets[self.n_frames > 0]] = True; first[np.asarray(breaks, np.int64)] = True
-        self.run_start = np.maximum.accumulate(np.where(first, np.arange(total), 0)) if total else np.zeros(0, np.int64)
-        if not len(self): return
-        a, span = self.anchors, (self.sequence_length - 1) * self.frame_step
-        keep = self.run_start[self.targets] == self.run_start[a]           # the target lies in the anchor's run
-        if padding == 'drop': keep &= a - span >= self.run_start[a]        # the whole window lies in it
-        for k in ('sample_video', 'sample_frame', 'anchors', 'targets'): setattr(self, k, getattr(self, k)[keep])
-
-    def rows(self, sample_ids=None)->np.ndarray:
-        "Global rows (n, L) of the given samples; frames before the start of a run repeat its first frame."
-        ids = np.arange(len(self)) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
-        return np.maximum(super().rows(ids), self.run_start[self.anchors[ids]][:, None])
-
 def _frame_breaks(prj:Project, videos:list, offsets, padding:str)->list:
     "Global rows that follow a gap in the frame numbering of their video; warns about each video with gaps."
     out = []
@@ -176,7 +155,7 @@ def _predict_frames(self,
                     batch_size:int=64,    # windows (or frames) per batch
                    )->pd.DataFrame:       # frame_predictions.csv columns, one row per predicted frame
     "Predict every frame of frame folders; label, split and error stay empty for unlabelled frames."
-    from videoclf.training import experiment_store, predict_samples
+    from videoclf.training import experiment_store, predict_samples, feed_of
     from videoclf.datasets import frame_table
     prj, only, tmp = _resolve_frames(self.project if frames is None else frames)
     try:
@@ -187,9 +166,7 @@ def _predict_frames(self,
         for v in videos: self._check_rate(prj.video_fps(v), f"frame folder {prj.frame_dir(v)}")
         store = experiment_store(self.e, prj, videos)
         table = frame_table(prj, videos=videos)
-        w = RunWindows(list(store.n_frames), _frame_breaks(prj, videos, store.offsets, self.e['padding']),
-                       self.e['sequence_length'], frame_step=self.e['frame_step'],
-                       target_offset=self.e['target_offset'], padding=self.e['padding'])
+        w = feed_of(self.e).index(self.e, list(store.n_frames), _frame_breaks(prj, videos, store.offsets, self.e['padding']))
         probs = predict_samples(self.model, store, w, np.arange(len(w)), batch_size)
         t = table.iloc[np.asarray(w.targets)]
         self.predictions = _frame_rows(self, probs, t.video.values, t.frame.values, t.label.values, t.split.values)
@@ -265,11 +242,63 @@ def _stages(self):
 TrainedModel._stages = _stages
 
 # %% ../nbs/17_predict.ipynb #c021
-def _windows_from(buffer:np.ndarray, n_new:int, L:int, step:int)->np.ndarray:
-    "One window per new vector at the end of `buffer`: (n_new, L, ...), oldest first."
-    back = np.arange(L - 1, -1, -1) * step
-    ends = len(buffer) - n_new + np.arange(n_new)
-    return buffer[ends[:, None] - back[None, :]]
+class _WindowStream:
+    "Windows over a stream of per-frame vectors: each predicted as soon as its frames have arrived."
+    def __init__(self, e:dict, head):
+        self.shape = WindowShape(e['sequence_length'], e['frame_step'], e['target_position'], e['target_offset'], e['padding'])
+        self.head, self.buf, self.lo, self.n, self.next, self.count = head, None, 0, 0, 0, 0
+
+    def push(self, f:np.ndarray)->tuple:
+        "Append per-frame vectors; (targets, probabilities) of the windows now complete."
+        self.buf = f if self.buf is None else np.concatenate([self.buf, f]); self.n += len(f)
+        return self._ready(ended=False)
+
+    def end(self)->tuple:
+        "The stream ended: (targets, probabilities) of the windows left, padded with the last frame."
+        return self._ready(ended=True)
+
+    def _ready(self, ended:bool):
+        first, stop = self.shape.anchors(0, self.n, ended)
+        a = np.arange(max(self.next, first), stop, dtype=np.int64)
+        p = None
+        if len(a):
+            x = self.buf[self.shape.rows(a, 0, self.n) - self.lo]
+            p = np.asarray(self.head.predict_on_batch(x.astype('float32')), 'float32'); self.count += len(a)
+        self.next = max(self.next, stop)
+        keep = max(0, self.next - self.shape.before)              # the first row a later window reads
+        if keep > self.lo: self.buf, self.lo = self.buf[keep - self.lo:], keep
+        return a + self.shape.target_offset, p
+
+class _ChunkStream:
+    "Chunks over a stream of per-frame vectors: chunk k predicts its frames once its context after them has arrived."
+    def __init__(self, e:dict, head):
+        from videoclf.temporal import chunk_context
+        self.P, (self.before, self.after) = e['chunk_length'], chunk_context(e)
+        self.head, self.buf, self.lo, self.n, self.next, self.count = head, None, 0, 0, 0, 0
+
+    def push(self, f:np.ndarray)->tuple:
+        self.buf = f if self.buf is None else np.concatenate([self.buf, f]); self.n += len(f)
+        return self._ready(ended=False)
+
+    def end(self)->tuple: return self._ready(ended=True)
+
+    def _ready(self, ended:bool):
+        last = -(-self.n // self.P) if ended else (self.n - self.after) // self.P   # chunks k < last are ready
+        k = np.arange(self.next, max(self.next, last), dtype=np.int64)
+        t, p = np.zeros(0, np.int64), None
+        if len(k):
+            width = self.before + self.P + self.after
+            rows = window_rows(k * self.P - self.before, 0, self.n, width, 1, 0)
+            out = np.asarray(self.head.predict_on_batch(self.buf[rows - self.lo].astype('float32')), 'float32')
+            t = (k[:, None] * self.P + np.arange(self.P)[None]).ravel()
+            p = out[:, self.before:self.before + self.P].reshape(len(t), -1)[t < self.n]; t = t[t < self.n]
+            self.count += len(k)
+        self.next = max(self.next, last)
+        keep = max(0, self.next * self.P - self.before)
+        if keep > self.lo: self.buf, self.lo = self.buf[keep - self.lo:], keep
+        return t, p
+
+_STREAMS = {'windows': _WindowStream, 'chunks': _ChunkStream}   # by `Arch.fed`
 
 def _predict_video(self,
                    video_path,              # a video file OpenCV can read
@@ -287,24 +316,16 @@ def _predict_video(self,
     self._check_rate(fps or src, f"video {video_path}", video_file=True)
     n_out = len(reader)
     prepare, per_frame, head = self._stages()
-    L, step, off, drop = self.e['sequence_length'], self.e['frame_step'], self.e['target_offset'], self.e['padding'] == 'drop'
-    span = (L - 1) * step
-    buf, probs, anchors, src_idx, batch = None, [], [], [], []
+    stream = _STREAMS[self.arch.fed](self.e, head)
+    probs, targets, src_idx, batch = [], [], [], []
     stats = dict(frames=0, per_frame_calls=0, per_frame_frames=0, windows=0, seconds=0.0)
     t0 = time.time()
+    def collect(t, p):
+        if p is not None: targets.append(t); probs.append(p)
     def flush():
-        nonlocal buf
         f = per_frame(np.stack(batch))
-        stats['per_frame_calls'] += 1; stats['per_frame_frames'] += len(f)
-        buf = np.concatenate([np.repeat(f[:1], span, axis=0) if buf is None else buf, f])
-        first = stats['frames']
-        keep = np.arange(first, first + len(f)) >= (span if drop else 0)
-        if keep.any():
-            win = _windows_from(buf, len(f), L, step)[keep]
-            probs.append(np.asarray(head.predict_on_batch(win.astype('float32')), 'float32')); anchors.extend(np.arange(first, first + len(f))[keep])
-            stats['windows'] += int(keep.sum())
-        buf = buf[len(buf) - span:] if span else buf[:0]
-        stats['frames'] += len(f); batch.clear()
+        stats['per_frame_calls'] += 1; stats['per_frame_frames'] += len(f); stats['frames'] += len(f)
+        collect(*stream.push(f)); batch.clear()
     ahead = int(np.clip((32 << 20) // max(1, reader.width * reader.height * 3), 2, 2 * batch_size))   # <= 32 MB of frames
     with tqdm(total=n_out or None, unit='frame', desc=name, disable=not progress) as bar:
         for i, frame in read_ahead(reader, ahead):   # decoded on a thread; warns if the file holds fewer frames than its header promises
@@ -313,11 +334,12 @@ def _predict_video(self,
             batch.append(prepare(frame)); src_idx.append(i)
             if len(batch) == batch_size: flush(); bar.update(batch_size)
         if batch: n = len(batch); flush(); bar.update(n)
+    collect(*stream.end())
+    stats['windows'] = stream.count
     stats['seconds'] = time.time() - t0; stats['frames_per_second'] = stats['frames'] / max(stats['seconds'], 1e-9)
     self.stats = stats
     p = np.concatenate(probs) if probs else np.zeros((0, len(self.classes)), 'float32')
-    targets = np.asarray(anchors, dtype=np.int64) + off
-    ok = targets < len(src_idx); p, targets = p[ok], targets[ok]
+    targets = np.concatenate(targets) if targets else np.zeros(0, np.int64)
     width_n = len(src_idx)          # names padded for the frames decoded, as extraction pads them
     df = _frame_rows(self, p, [name] * len(targets), [frame_file_name(name, t + 1, width_n) for t in targets])
     df['time'] = np.asarray(src_idx, dtype=float)[targets] / src

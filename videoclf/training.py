@@ -17,10 +17,10 @@ from .device import gpu_defaults, device_facts, device_line, model_flags, mixed_
 from .classes import decide, labels_of, class_scores, macro_average, decision_confusion, plot_confusion
 
 # %% auto #0
-__all__ = ['KEEP_CHECKPOINTS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData', 'experiment_store',
-           'experiment_data', 'training_data_warnings', 'predict_samples', 'per_frame_features', 'predicted_labels',
-           'frame_prediction_rows', 'split_metrics', 'confusion_table', 'balanced_class_weights', 'oversample_ids',
-           'train', 'evaluate_predictions', 'demo']
+__all__ = ['FEEDS', 'KEEP_CHECKPOINTS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData',
+           'experiment_store', 'experiment_data', 'training_data_warnings', 'predict_samples', 'per_frame_features',
+           'Feed', 'feed_of', 'predicted_labels', 'frame_prediction_rows', 'split_metrics', 'confusion_table',
+           'balanced_class_weights', 'oversample_ids', 'train', 'evaluate_predictions', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -41,7 +41,7 @@ class ExperimentData:
         self.burst = burst                     # target 'burst': per-frame motion energy and 1/0/-1 labels
         self.notices = []                      # warnings about the data (training_data_warnings)
     @property
-    def input_shape(self): return (self.e['sequence_length'], *self.store.shape_per_frame)
+    def input_shape(self): return (feed_of(self.e).time_steps(self.e), *self.store.shape_per_frame)
     @property
     def n_classes(self): return len(self.label_map.classes)
     @property
@@ -73,7 +73,7 @@ def experiment_data(
 )->ExperimentData:
     "Per-frame store, windows and labelled samples per split for experiment `e`."
     from videoclf.checks import assert_frames_match_labels
-    from videoclf.windows import WindowIndex
+    from videoclf.windows import numbering_breaks
     from videoclf.datasets import LabelMap, frame_table
     assert_frames_match_labels(project)
     labels = read_labels(project.labels_path, require_split=True)
@@ -90,8 +90,9 @@ def experiment_data(
         table['label'] = np.where(burst.label.values == 1, 'burst', np.where(burst.label.values == 0, 'no_burst', ''))
         label_map = LabelMap(['burst', 'no_burst'])
     else: label_map = LabelMap.from_labels(labels.label)
-    windows = WindowIndex(list(store.n_frames), e['sequence_length'], frame_step=e['frame_step'],
-                          target_offset=e['target_offset'], padding=e['padding'])
+    names = table.frame.values
+    breaks = numbering_breaks([names[o:o + n] for o, n in zip(store.offsets, store.n_frames)])
+    windows = feed_of(e).index(e, list(store.n_frames), breaks)
     targets = np.asarray(windows.targets)
     lab = table.label.fillna('').astype(str).values[targets]
     split = table.split.fillna('').astype(str).values[targets]
@@ -130,6 +131,12 @@ def _window_text(e:dict)->str:
     step = f" x frame_step {e['frame_step']}" if e['frame_step'] > 1 else ''
     return f"one window spans {_window_span(e)} frames (sequence_length {e['sequence_length']}{step})"
 
+def _ends_text(e:dict)->str:
+    "The frames at the ends of a video whose windows need padding, e.g. 'first 7 frames' or 'first 3 and last 4 frames'."
+    from videoclf.windows import WindowShape
+    w = WindowShape(e['sequence_length'], e['frame_step'], e['target_position'])
+    return ' and '.join([f'first {w.before}'] * bool(w.before) + [f'last {w.after}'] * bool(w.after)) + ' frames'
+
 def _no_windows_message(e, s, table, store)->str:
     "Why split `s` has no labelled window: no video has that split, or its videos are too short for the window."
     labelled = (table.split.values == s) & (table.label.values != '')
@@ -140,7 +147,7 @@ def _no_windows_message(e, s, table, store)->str:
     vids = sorted(set(table.video.values[labelled]), key=natural_key)
     listed = ', '.join(f"'{v}' ({n[v]} frames)" for v in vids[:5]) + (' ...' if len(vids) > 5 else '')
     span, off = _window_span(e), e['target_offset']
-    where = (f"padding='drop' gives no window to the first {span - 1} frames of a video" if e['padding'] == 'drop' else '')
+    where = (f"padding='drop' gives no window to the {_ends_text(e)} of a video" if e['padding'] == 'drop' else '')
     if off: where += (' and ' if where else '') + f"target_offset {off} none to the last {off} frames"
     return (f"no labelled {s} windows: {_window_text(e)} and {where}, which leaves no labelled frame of the {s} "
             f"video(s) {listed}: they are shorter than the window. Use a shorter sequence_length (at most "
@@ -160,7 +167,7 @@ def training_data_warnings(
         listed = ', '.join(f"'{v}' ({n} frames)" for v, n in short[:5]) + (' ...' if len(short) > 5 else '')
         fix = f"use sequence_length <= {max(1, (min(n for _, n in short) - 1) // e['frame_step'] + 1)} if that is not what you want"
         out.append(f"video(s) {listed} are shorter than one window ({_window_text(e)}): " +
-                   ("with padding='pad' each of their windows repeats the video's first frame to fill it; " + fix
+                   (f"with padding='pad' each of their windows repeats the video's {'first' if e['target_position'] == 'last' else 'first and last'} frame to fill it; " + fix
                     if e['padding'] == 'pad' else
                     "with padding='drop' none of their frames is trained on, evaluated or predicted; "
                     f"{fix}, or padding='pad'") + '.')
@@ -192,22 +199,44 @@ def predict_samples(
     batch_size:int=64,     # windows (or frames) per batch
     frame_features=None,   # precomputed per-frame CNN features (from an earlier call), reused when given
 )->np.ndarray:             # (n, n_classes) probabilities
-    "Class probabilities for windows `sample_ids`; per-frame CNNs run once per frame."
-    from videoclf.architectures import split_model
-    from videoclf.datasets import WindowDataset
+    "Class probabilities for windows (or frames) `sample_ids`; per-frame CNNs run once per frame."
     sample_ids = np.asarray(sample_ids, dtype='int64')
-    names = [l.name for l in model.layers]
     if not len(sample_ids): return np.zeros((0, model.output.shape[-1]), 'float32')
-    if 'per_frame' in names:
-        cnn, head = split_model(model)
-        if frame_features is None: frame_features = per_frame_features(cnn, store, batch_size)
-        out = []
-        for i in range(0, len(sample_ids), batch_size):
-            rows = windows.rows(sample_ids[i:i + batch_size])
-            out.append(head.predict_on_batch(frame_features[rows]))
-        return np.concatenate(out).astype('float32')
+    return FEEDS[windows.fed].predict(model, store, windows, sample_ids, batch_size, frame_features)
+
+def _per_frame(model, store, batch_size:int, frame_features=None)->tuple:
+    "(network to run, gather(rows) -> its input): the head on per-frame CNN features computed once, or the model on the store."
+    from videoclf.architectures import split_model
+    if not any(l.name == 'per_frame' for l in model.layers): return model, lambda rows: store.gather(rows).astype('float32')
+    cnn, head = split_model(model)
+    feats = per_frame_features(cnn, store, batch_size) if frame_features is None else frame_features
+    return head, lambda rows: feats[rows]
+
+def _predict_windows(model, store, windows, sample_ids, batch_size=64, frame_features=None)->np.ndarray:
+    "Probabilities of windows: a `WindowDataset` through the model, or windows of per-frame CNN features through its head."
+    from videoclf.datasets import WindowDataset
+    if any(l.name == 'per_frame' for l in model.layers):
+        head, gather = _per_frame(model, store, batch_size, frame_features)
+        return np.concatenate([head.predict_on_batch(gather(windows.rows(sample_ids[i:i + batch_size])))
+                               for i in range(0, len(sample_ids), batch_size)]).astype('float32')
     ds = WindowDataset(store, windows, sample_ids, batch_size=batch_size, shuffle=False)
     return np.asarray(model.predict(ds, verbose=0), dtype='float32')
+
+def _predict_chunks(model, store, chunks, sample_ids, batch_size=64, frame_features=None)->np.ndarray:
+    "Probabilities of frames: the chunks that predict them through the model, at most batch_size x 64 frames a batch."
+    net, gather = _per_frame(model, store, batch_size, frame_features)
+    rows = chunks.targets[sample_ids]
+    order = np.argsort(rows, kind='stable'); ranked = rows[order]
+    out = np.zeros((len(rows), model.output.shape[-1]), 'float32')
+    ids, per_batch = chunks.chunks_of(sample_ids), max(1, batch_size * 64 // chunks.width)
+    for i in range(0, len(ids), per_batch):
+        c = ids[i:i + per_batch]
+        p = np.asarray(net.predict_on_batch(gather(chunks.rows(c))), 'float32')[:, chunks.before:chunks.before + chunks.chunk_length]
+        got = chunks.predicted_rows(c); ok = got >= 0
+        r, pr = got[ok], p[ok]
+        at = np.minimum(np.searchsorted(ranked, r), len(ranked) - 1); hit = ranked[at] == r
+        out[order[at[hit]]] = pr[hit]
+    return out
 
 def per_frame_features(cnn, store, batch_size:int=64)->np.ndarray:
     "Run a per-frame CNN over every frame of a store once: (total frames, F)."
@@ -217,6 +246,68 @@ def per_frame_features(cnn, store, batch_size:int=64)->np.ndarray:
         rows = np.arange(i, min(i + batch_size, n))
         out[rows] = cnn.predict_on_batch(store.gather(rows).astype('float32'))
     return out
+
+# %% ../nbs/13_training.ipynb #ta02
+from dataclasses import dataclass
+from typing import Callable
+
+@dataclass(frozen=True)
+class Feed:
+    "What feeding an architecture windows or chunks means for indexing, datasets, fitting and prediction."
+    name: str
+    index: Callable         # index(e, n_frames_per_video, breaks) -> WindowIndex | ChunkIndex
+    time_steps: Callable    # time_steps(e) -> frames of one model input (None: any number)
+    datasets: Callable      # datasets(e, data, train_ids, train_y, class_weight, augment) -> (train, valid, keras class_weight)
+    fit_model: Callable     # fit_model(model) -> the model Keras fits (same weights)
+    loss_metrics: Callable  # loss_metrics(e, data) -> (loss, fresh metrics named 'accuracy' and 'auc')
+    predict: Callable       # predict(model, store, index, sample_ids, batch_size, frame_features) -> (n, C) probabilities
+
+def _window_index(e, n_frames, breaks=()):
+    from videoclf.windows import WindowIndex
+    return WindowIndex(n_frames, e['sequence_length'], e['frame_step'], e['target_offset'], e['padding'], e['target_position'], breaks)
+
+def _window_datasets(e, data, train_ids, train_y, class_weight, augment):
+    from videoclf.datasets import WindowDataset
+    return (WindowDataset(data.store, data.windows, train_ids, train_y, batch_size=e['batch_size'], shuffle=True, seed=e['seed'], augment=augment),
+            WindowDataset(data.store, data.windows, data.samples['valid'], data.y['valid'], batch_size=e['batch_size']), class_weight)
+
+def _window_loss_metrics(e, data):
+    acc = keras.metrics.BinaryAccuracy(name='accuracy') if data.multilabel else keras.metrics.CategoricalAccuracy(name='accuracy')
+    return (('binary_crossentropy' if data.multilabel else 'categorical_crossentropy'),
+            [acc, keras.metrics.AUC(name='auc', multi_label=True, num_labels=data.n_classes)])
+
+def _chunk_datasets(e, data, train_ids, train_y, class_weight, augment):
+    from videoclf.temporal import ChunkDataset, chunk_targets
+    def targets(ids, y, cw):
+        w = None if cw is None else np.asarray([cw[int(i)] for i in np.asarray(y).argmax(1)], 'float32')
+        return chunk_targets(len(data.store), data.windows.targets[ids], y, w)
+    return (ChunkDataset(data.store, data.windows, targets(train_ids, train_y, class_weight), batch_size=e['batch_size'],
+                         shuffle=True, seed=e['seed'], augment=augment),
+            ChunkDataset(data.store, data.windows, targets(data.samples['valid'], data.y['valid'], None), batch_size=e['batch_size']),
+            None)   # class weights are in the targets
+
+def _chunk_loss_metrics(e, data):
+    from videoclf.temporal import ChunkLoss, chunk_metrics
+    return ChunkLoss(data.n_classes, data.multilabel, e['smoothing']), chunk_metrics(data.n_classes, data.multilabel)
+
+def _chunk_index(e, n_frames, breaks=()):
+    from videoclf.temporal import chunk_index
+    return chunk_index(e, n_frames, breaks)
+
+def _training_model(model):
+    from videoclf.temporal import training_model
+    return training_model(model)
+
+FEEDS = {
+    'windows': Feed('windows', _window_index, lambda e: e['sequence_length'], _window_datasets, lambda m: m,
+                    _window_loss_metrics, _predict_windows),
+    'chunks': Feed('chunks', _chunk_index, lambda e: None, _chunk_datasets, _training_model, _chunk_loss_metrics, _predict_chunks),
+}
+
+def feed_of(e:dict)->Feed:
+    "How the experiment's architecture is fed (`FEEDS[Arch.fed]`)."
+    from videoclf.architectures import ARCHITECTURES
+    return FEEDS[ARCHITECTURES[e['architecture']].fed]
 
 # %% ../nbs/13_training.ipynb #c013
 def predicted_labels(p:np.ndarray, classes:list, multilabel:bool, thresholds=None)->list:
@@ -578,7 +669,6 @@ def train(
 def _train_claimed(e, project, out, overwrite, callbacks):
     import tensorflow as tf
     from videoclf.architectures import build_model, set_trainable, ARCHITECTURES
-    from videoclf.datasets import WindowDataset
     _remove_partial_writes(out)
     said = []
     progress = _check_out_dir(out, e, overwrite, said.append)
@@ -620,39 +710,37 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     cw = _class_weight(e, data)
     train_ids, train_y = _train_ids(e, data)
     aug = e['augmentation'] if ARCHITECTURES[e['architecture']].inputs == 'frames' else None
-    ds_train = WindowDataset(data.store, data.windows, train_ids, train_y, batch_size=e['batch_size'], shuffle=True,
-                             seed=e['seed'], augment=aug)
-    ds_valid = WindowDataset(data.store, data.windows, data.samples['valid'], data.y['valid'], batch_size=e['batch_size'])
+    feed = feed_of(e)
+    ds_train, ds_valid, cw = feed.datasets(e, data, train_ids, train_y, cw, aug)
+    fitted = feed.fit_model(model)   # what Keras fits: the model itself, or (chunks) the same layers with every stage's output
     ckpt = _Checkpoints(out, dict(experiment=experiment, fingerprint=fingerprint), lambda m: _notice(log, m))
-    state = ckpt.resume(model, progress['checkpoints']) if progress else None
+    state = ckpt.resume(fitted, progress['checkpoints']) if progress else None
     if state is not None:
         ds_train.load_state(state['dataset'])
         log.info(f"resuming after round {state['history'][-1]['round']} epoch {state['history'][-1]['epoch']} "
                  f"({len(state['history'])} epochs, {state['fit_seconds']:.1f} s of fitting done)")
     state = state or _fresh_state()
-    loss = 'binary_crossentropy' if data.multilabel else 'categorical_crossentropy'
     for r, lr in enumerate(e['learning_rates']):
         if r < state['rounds_done']: continue
         resumed = sum(h['round'] == r + 1 for h in state['history'])   # epochs of this round done before a kill
         if not resumed:
-            if state['best_file']: ckpt.load_best(model, state['best_file'])
+            if state['best_file']: ckpt.load_best(fitted, state['best_file'])
             state['stopper'] = {'wait': 0, 'best': None}
         set_trainable(model, e, r)
-        acc = keras.metrics.BinaryAccuracy(name='accuracy') if data.multilabel else keras.metrics.CategoricalAccuracy(name='accuracy')
-        model.compile(keras.optimizers.Adam(lr), loss,   # new metric objects: a reused one carries the last validation's counts
-                      metrics=[acc, keras.metrics.AUC(name='auc', multi_label=True, num_labels=data.n_classes)])
-        if resumed: ckpt.restore_optimizer(model)
+        loss, metrics = feed.loss_metrics(e, data)   # new metric objects: a reused one carries the last validation's counts
+        fitted.compile(keras.optimizers.Adam(lr), loss, metrics=metrics)
+        if resumed: ckpt.restore_optimizer(fitted)
         progress_cb = _Progress(ckpt, state, e, r, ds_train, len(train_ids))
         cbs = [progress_cb, *_tensorboard(out/'tensorboard'/f'round{r + 1}', log), *(callbacks or [])]
         log.info(f"round {r + 1}/{len(e['learning_rates'])}: learning rate {lr:g}, up to {e['epochs']} epochs"
                  + (f" (from epoch {resumed + 1})" if resumed else ''))
         with out_of_memory_hint(e['batch_size'], 'training'):
-            model.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], initial_epoch=resumed, class_weight=cw,
-                      callbacks=cbs, verbose=e['verbose'], shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
+            fitted.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], initial_epoch=resumed, class_weight=cw,
+                       callbacks=cbs, verbose=e['verbose'], shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
         if state['rounds_done'] <= r:   # stopped by another callback
-            progress_cb.end_round(); ckpt.save(model, state, optimizer=False)
+            progress_cb.end_round(); ckpt.save(fitted, state, optimizer=False)
         log.info(f"round {r + 1} done: best {e['monitor']} so far {state['best_value']} (round {state['best_round']})")
-    if state['best_file']: ckpt.load_best(model, state['best_file'])
+    if state['best_file']: ckpt.load_best(fitted, state['best_file'])
     state['fit_dt_train_end'] = _now()
     with out_of_memory_hint(max(e['batch_size'], 32), 'evaluation'):
         results = _evaluate_and_write(e, project, data, model, state, out, log)

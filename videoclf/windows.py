@@ -4,54 +4,134 @@
 
 # %% ../nbs/07_windows.ipynb #c002
 from __future__ import annotations
+from dataclasses import dataclass
+import numbers
 import numpy as np
 from .core import VideoclfError
 
 # %% auto #0
-__all__ = ['WindowIndex']
+__all__ = ['window_position', 'window_rows', 'WindowShape', 'runs_of', 'WindowIndex', 'numbering_breaks', 'ChunkIndex']
+
+# %% ../nbs/07_windows.ipynb #ta02
+def window_position(
+    target_position,       # 'last', 'center' or an integer index into the window (negative: from the end)
+    sequence_length:int,   # frames per window (L)
+)->int:                    # the index of the anchor in the window, 0 ... L-1
+    "Index in the window of the frame the target is counted from."
+    L = int(sequence_length)
+    if isinstance(target_position, str):
+        p = target_position.strip().lower()
+        if p == 'last': return L - 1
+        if p in ('center', 'centre'): return L // 2
+    elif isinstance(target_position, numbers.Integral) and not isinstance(target_position, bool):
+        if -L <= target_position < L: return int(target_position) % L
+        raise VideoclfError(f"target_position {target_position} is outside a window of {L} frames; "
+                            f"use an index from 0 to {L - 1} (or -{L} to -1 from the end), 'last' or 'center'.")
+    raise VideoclfError(f"target_position {target_position!r} is unknown; use 'last', 'center' or an index into the window.")
+
+def window_rows(
+    anchors,               # (n,) global row of each window's anchor
+    lo, hi,                # (n,) or scalars: the anchor's run of frames is rows lo ... hi-1
+    sequence_length:int,   # frames per window (L)
+    frame_step:int=1,      # stride between the frames of a window
+    position:int=None,     # index of the anchor in the window (default L-1: the window ends at it)
+)->np.ndarray:             # (n, L) global rows, oldest first; rows outside the run repeat its first / last frame
+    "Rows of windows placed around their anchors, clamped to the anchor's run."
+    L = int(sequence_length); position = L - 1 if position is None else int(position)
+    k = (np.arange(L, dtype=np.int64) - position) * int(frame_step)
+    anchors = np.asarray(anchors, dtype=np.int64)
+    lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+    lo, hi = (lo[:, None] if lo.ndim else lo), (hi[:, None] if hi.ndim else hi)
+    return np.clip(anchors[:, None] + k[None], lo, hi - 1)
+
+@dataclass(frozen=True)
+class WindowShape:
+    "Where a window's frames and its target lie relative to its anchor."
+    sequence_length: int      # frames per window (L)
+    frame_step: int = 1       # stride between frames inside a window
+    position: int = None      # index of the anchor in the window (None: L-1, the last frame)
+    target_offset: int = 0    # target = anchor + target_offset
+    padding: str = 'pad'      # 'pad': windows repeat the first/last frame of their run; 'drop': whole windows only
+
+    def __post_init__(self):
+        if self.padding not in ('pad', 'drop'):
+            raise VideoclfError(f"padding={self.padding!r} is unknown; use 'pad' or 'drop'.")
+        if int(self.sequence_length) < 1: raise VideoclfError(f"sequence_length={self.sequence_length} must be >= 1.")
+        if int(self.frame_step) < 1: raise VideoclfError(f"frame_step={self.frame_step} must be >= 1.")
+        if int(self.target_offset) < 0: raise VideoclfError(f"target_offset={self.target_offset} must be >= 0.")
+        object.__setattr__(self, 'position', self.sequence_length - 1 if self.position is None
+                           else window_position(self.position, self.sequence_length))
+
+    @property
+    def before(self)->int: return self.position * self.frame_step                          # frames before the anchor
+    @property
+    def after(self)->int: return (self.sequence_length - 1 - self.position) * self.frame_step  # frames after it
+
+    def anchors(self,
+                lo:int,             # first row of the run
+                hi:int,             # one past its last row (frames received so far, for an open run)
+                ended:bool=True,    # False: more frames may follow (a stream), so only complete windows count
+               )->tuple:            # (first, stop): the anchors are first ... stop-1
+        "The anchors a run of frames gives windows to."
+        first = lo + (self.before if self.padding == 'drop' else 0)
+        reach = max(self.target_offset, self.after if (self.padding == 'drop' or not ended) else 0)
+        return first, max(first, hi - reach)
+
+    def rows(self, anchors, lo, hi)->np.ndarray:
+        "(n, L) rows of the windows of `anchors` in runs [lo, hi)."
+        return window_rows(anchors, lo, hi, self.sequence_length, self.frame_step, self.position)
 
 # %% ../nbs/07_windows.ipynb #c005
+def runs_of(
+    n_frames_per_video:list,   # number of frames of each video, in storage order
+    breaks=(),                 # global rows that start a new run inside a video (after a gap in its frames)
+)->tuple:                      # (lo, hi, video): arrays with one entry per run of frames, [lo, hi) global rows
+    "Runs of consecutive frames: each video, cut at its breaks."
+    n = np.asarray(n_frames_per_video, dtype=np.int64)
+    if (n < 0).any(): raise VideoclfError("n_frames_per_video must be >= 0 for every video.")
+    offsets = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    starts = set(offsets[n > 0].tolist()) | {int(b) for b in breaks if 0 <= int(b) < n.sum()}
+    lo = np.array(sorted(starts), dtype=np.int64)
+    video = np.searchsorted(offsets, lo, side='right') - 1 if len(lo) else np.zeros(0, np.int64)
+    ends = offsets + n
+    hi = np.minimum(np.append(lo[1:], n.sum()), ends[video]) if len(lo) else np.zeros(0, np.int64)
+    return lo, hi.astype(np.int64), video.astype(np.int64)
+
 class WindowIndex:
     "Index of windows over videos stored back to back: rows are computed, never materialised."
+    fed = 'windows'   # what a model trained on it reads (see training.FEEDS)
     def __init__(self,
                  n_frames_per_video:list, # number of frames of each video, in storage order
                  sequence_length:int,     # frames per window (L)
                  frame_step:int=1,        # stride between frames inside a window
                  target_offset:int=0,     # target = anchor + target_offset (>0: a future frame)
-                 padding:str='pad'):      # 'pad' repeats the first frame, 'drop' skips short windows
-        if padding not in ('pad', 'drop'):
-            raise VideoclfError(f"padding={padding!r} is unknown; use 'pad' or 'drop'.")
-        if int(sequence_length) < 1: raise VideoclfError(f"sequence_length={sequence_length} must be >= 1.")
-        if int(frame_step) < 1: raise VideoclfError(f"frame_step={frame_step} must be >= 1.")
-        if int(target_offset) < 0: raise VideoclfError(f"target_offset={target_offset} must be >= 0.")
+                 padding:str='pad',       # 'pad' repeats the first/last frame, 'drop' skips windows that would need it
+                 target_position='last',  # where the anchor sits in the window: 'last', 'center' or an index
+                 breaks=()):              # global rows after a gap in their video's frame numbering (`numbering_breaks`)
+        self.shape = WindowShape(int(sequence_length), int(frame_step), target_position, int(target_offset), padding)
         self.n_frames = np.asarray(n_frames_per_video, dtype=np.int64)
-        if (self.n_frames < 0).any(): raise VideoclfError("n_frames_per_video must be >= 0 for every video.")
-        self.sequence_length, self.frame_step = int(sequence_length), int(frame_step)
-        self.target_offset, self.padding = int(target_offset), padding
+        self.sequence_length, self.frame_step = self.shape.sequence_length, self.shape.frame_step
+        self.target_offset, self.padding, self.position = self.shape.target_offset, padding, self.shape.position
         self.offsets = np.concatenate([[0], np.cumsum(self.n_frames)[:-1]]).astype(np.int64)
-        span = (self.sequence_length - 1) * self.frame_step
-        vids, local = [], []
-        for v, n in enumerate(self.n_frames):
-            start = span if padding == 'drop' else 0
-            stop = n - self.target_offset
-            if stop > start:
-                local.append(np.arange(start, stop, dtype=np.int64)); vids.append(np.full(stop - start, v, np.int64))
-        self.sample_video = np.concatenate(vids) if vids else np.zeros(0, np.int64)
-        self.sample_frame = np.concatenate(local) if local else np.zeros(0, np.int64)
-        self.anchors = self.offsets[self.sample_video] + self.sample_frame
+        self.run_lo, self.run_hi, self.run_video = runs_of(self.n_frames, breaks)
+        spans = [self.shape.anchors(lo, hi) for lo, hi in zip(self.run_lo, self.run_hi)]
+        self.anchors = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in spans]) if spans else np.zeros(0, np.int64)
+        self.sample_run = np.repeat(np.arange(len(spans), dtype=np.int64), [b - a for a, b in spans])
+        self.sample_video = self.run_video[self.sample_run]
+        self.sample_frame = self.anchors - self.offsets[self.sample_video]   # the anchor's frame index in its video
         self.targets = self.anchors + self.target_offset
 
     def __len__(self): return len(self.anchors)
     def __repr__(self):
         return (f"WindowIndex({len(self)} samples, {len(self.n_frames)} videos, L={self.sequence_length}, "
-                f"step={self.frame_step}, offset={self.target_offset}, padding={self.padding!r})")
+                f"step={self.frame_step}, position={self.position}, offset={self.target_offset}, padding={self.padding!r}"
+                + (f", {len(self.run_lo) - int((self.n_frames > 0).sum())} breaks" if len(self.run_lo) > (self.n_frames > 0).sum() else '') + ")")
 
     def rows(self, sample_ids=None)->np.ndarray:
         "Global rows (n, L) of the given samples (all when None), oldest frame first."
         ids = np.arange(len(self)) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
-        back = np.arange(self.sequence_length - 1, -1, -1, dtype=np.int64) * self.frame_step
-        local = np.maximum(self.sample_frame[ids][:, None] - back[None, :], 0)  # clamp = repeat first frame
-        return self.offsets[self.sample_video[ids]][:, None] + local
+        r = self.sample_run[ids]
+        return self.shape.rows(self.anchors[ids], self.run_lo[r], self.run_hi[r])
 
     def video_of(self, sample_ids=None)->tuple:
         "(video index, frame index of the target) of the given samples."
@@ -62,3 +142,90 @@ class WindowIndex:
         "Sample id whose target is each global row (-1 where no sample predicts that row)."
         lut = np.full(int(self.n_frames.sum()), -1, np.int64); lut[self.targets] = np.arange(len(self))
         return lut[np.asarray(rows, dtype=np.int64)]
+
+def numbering_breaks(
+    names_per_video:list,   # frame file names of each video, in storage order
+)->list:                    # global rows that follow a gap in their video's frame numbering
+    "The breaks of frames stored back to back: where a video's frame numbers skip (`decode.numbering_gaps`)."
+    from videoclf.decode import numbering_gaps
+    out, off = [], 0
+    for names in names_per_video:
+        out += [off + i for i, _ in numbering_gaps(names)]; off += len(names)
+    return out
+
+# %% ../nbs/07_windows.ipynb #ta10
+class ChunkIndex:
+    "Every frame of videos stored back to back, predicted in chunks of `chunk_length` frames read with context."
+    fed = 'chunks'   # what a model trained on it reads (see training.FEEDS)
+    def __init__(self,
+                 n_frames_per_video:list, # number of frames of each video, in storage order
+                 chunk_length:int,        # frames predicted by one chunk
+                 before:int=0,            # frames of context read before a chunk
+                 after:int=0,             # frames of context read after it (0: causal)
+                 breaks=()):              # global rows after a gap in their video's frame numbering
+        if int(chunk_length) < 1: raise VideoclfError(f"chunk_length={chunk_length} must be >= 1.")
+        if int(before) < 0 or int(after) < 0: raise VideoclfError("chunk context before/after must be >= 0.")
+        self.chunk_length, self.before, self.after = int(chunk_length), int(before), int(after)
+        self.n_frames = np.asarray(n_frames_per_video, dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.n_frames)[:-1]]).astype(np.int64)
+        self.run_lo, self.run_hi, self.run_video = runs_of(self.n_frames, breaks)
+        self.targets = np.arange(int(self.n_frames.sum()), dtype=np.int64)   # every frame is a sample
+        self.sample_video = np.repeat(np.arange(len(self.n_frames)), self.n_frames)
+        self.sample_run = np.repeat(np.arange(len(self.run_lo)), self.run_hi - self.run_lo)
+        per_run = -(-(self.run_hi - self.run_lo) // self.chunk_length)
+        self.chunk_run = np.repeat(np.arange(len(self.run_lo)), per_run)
+        first = np.concatenate([[0], np.cumsum(per_run)[:-1]]).astype(np.int64)
+        self.chunk_start = self.run_lo[self.chunk_run] + (np.arange(len(self.chunk_run)) - first[self.chunk_run]) * self.chunk_length
+
+    def __len__(self): return len(self.targets)
+    def __repr__(self):
+        return (f"ChunkIndex({len(self)} frames, {len(self.n_frames)} videos, {len(self.chunk_start)} chunks of "
+                f"{self.chunk_length} frames, context {self.before} before, {self.after} after)")
+    @property
+    def width(self)->int: return self.before + self.chunk_length + self.after   # frames one chunk reads
+
+    def rows(self, chunk_ids=None)->np.ndarray:
+        "Global rows (n, before + chunk_length + after) the given chunks read (all when None)."
+        ids = np.arange(len(self.chunk_start)) if chunk_ids is None else np.asarray(chunk_ids, dtype=np.int64)
+        r = self.chunk_run[ids]
+        return window_rows(self.chunk_start[ids] - self.before, self.run_lo[r], self.run_hi[r], self.width, 1, 0)
+
+    def predicted_rows(self, chunk_ids=None)->np.ndarray:
+        "Global rows (n, chunk_length) the given chunks predict; -1 past the end of their run."
+        ids = np.arange(len(self.chunk_start)) if chunk_ids is None else np.asarray(chunk_ids, dtype=np.int64)
+        rows = self.chunk_start[ids][:, None] + np.arange(self.chunk_length)[None]
+        return np.where(rows < self.run_hi[self.chunk_run[ids]][:, None], rows, -1)
+
+    def chunks_of(self, sample_ids)->np.ndarray:
+        "The chunks (sorted, unique) that predict the given samples."
+        rows = self.targets[np.asarray(sample_ids, dtype=np.int64)]
+        r = self.sample_run[rows]
+        first = np.searchsorted(self.chunk_run, r, side='left')
+        return np.unique(first + (rows - self.run_lo[r]) // self.chunk_length)
+
+    def training_chunks(self,
+                        rng=None,       # numpy Generator for the offsets; None: every run starts a chunk at its first frame
+                        length:int=None, # frames per chunk (default chunk_length)
+                       )->tuple:        # (rows (n, length) clamped to the run, in_run (n, length) bool)
+        "Chunks that cover every frame once, at a random offset into each run (clamped rows outside the run are marked)."
+        T, size = int(length or self.chunk_length), self.run_hi - self.run_lo
+        if rng is None: n, off = -(-size // T), np.zeros(len(size), np.int64)
+        else:   # one chunk for a run that fits, else one more than needed, so the offset can take any of T values
+            n = np.where(size <= T, 1, -(-size // T) + 1)
+            off = np.floor(rng.random(len(size)) * (np.minimum(T - 1, n * T - size) + 1)).astype(np.int64)
+        run = np.repeat(np.arange(len(self.run_lo)), n)
+        first = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+        start = self.run_lo[run] - off[run] + (np.arange(len(run)) - first[run]) * T
+        raw = start[:, None] + np.arange(T)[None]
+        inside = (raw >= self.run_lo[run][:, None]) & (raw < self.run_hi[run][:, None])
+        return window_rows(start, self.run_lo[run], self.run_hi[run], T, 1, 0), inside
+
+    def video_of(self, sample_ids=None)->tuple:
+        "(video index, frame index) of the given samples."
+        ids = np.arange(len(self)) if sample_ids is None else np.asarray(sample_ids, dtype=np.int64)
+        v = self.sample_video[self.targets[ids]]
+        return v, self.targets[ids] - self.offsets[v]
+
+    def samples_of_rows(self, rows)->np.ndarray:
+        "Sample id of each global row (every row is a sample)."
+        return np.asarray(rows, dtype=np.int64)
