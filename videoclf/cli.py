@@ -139,7 +139,7 @@ def extract_cmd(videos:str=None,    # video files or folder (default: <root>/vid
     if (summary.status == 'failed').any(): raise VideoclfError(f"{(summary.status == 'failed').sum()} video(s) failed; see the table above.")
 
 @command('labels')
-def labels_cmd(intervals:str,         # interval annotations (video,start,end,label) or a BORIS aggregated export
+def labels_cmd(intervals:str,         # annotations: interval CSV (video,start,end,label), BORIS export, or any format of videoclf.formats
                root:str='.',          # project folder
                fps:float=None,        # frame rate (default: from data/<video>/extraction.json)
                background:str='background', # label for frames outside every interval
@@ -147,11 +147,12 @@ def labels_cmd(intervals:str,         # interval annotations (video,start,end,la
                unit:str='auto',       # start/end unit: 'auto', 'seconds' or 'frames'
                splits:str='keep',     # split column of the labels.csv replaced: 'keep' (by video), 'drop', or train/valid/test for new videos
                allow_empty:store_true=False, # accept an interval file without intervals (every frame background)
+               fmt:str='auto',        # annotation format: 'auto' (by its header) or csv, boris, deepethogram, boris_binary, onehot, labels
               ):
     "Convert interval annotations into a per-frame data/labels.csv."
     from videoclf.labels import make_labels
     df = make_labels(Project(root), intervals, fps=fps, background=background, overlap=overlap, unit=unit,
-                     splits=splits, allow_empty=allow_empty)
+                     splits=splits, allow_empty=allow_empty, fmt=fmt)
     kept = f"; kept the split of {df.attrs['kept_splits']} video(s)" if 'kept_splits' in df.attrs else ''
     print(f"wrote {Project(root).labels_path}: {len(df)} frames{kept}\n{df.label.value_counts().to_string()}")
 

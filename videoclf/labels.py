@@ -329,12 +329,12 @@ def _keep_splits(
 
 def make_labels(
     project:Project,            # the project: frames in data/<video>/ or videos in videos/, labels written to data/labels.csv
-    intervals_path,             # interval file (video,start,end,label) or BORIS aggregated-events export
+    intervals_path,             # annotation file (or folder): interval CSV (video,start,end,label), BORIS export, or any format of formats.ANNOTATION_FORMATS
     fps:float=None,             # frame rate of every video; default: each video's own (extraction.json, or the video file)
     background:str='background',# label for frames outside every interval
     overlap:str='error',        # 'error', 'last' or 'multilabel' (see intervals_to_frames)
     unit:str='auto',            # 'auto', 'seconds' or 'frames' (see read_intervals)
-    fmt:str='auto',             # 'auto', 'csv' or 'boris'
+    fmt:str='auto',             # 'auto' (recognised by its header) or a format name: csv, boris, deepethogram, boris_binary, onehot, labels
     splits:str='keep',          # split column of the labels.csv replaced: 'keep' (by video), 'drop', or a split for new videos
     allow_empty:bool=False,     # accept an interval file without intervals (every frame background)
 )->pd.DataFrame:                # the labels written: video, frame, label[, split]
