@@ -480,25 +480,37 @@ def worst_frames(
     p_true = np.where(d.label.astype(str).values != '', p_true, np.nan)   # unlabelled frames are not ranked
     return d.assign(p_true=p_true).sort_values('p_true', kind='stable').head(n)
 
+def _frames_of(
+    project:Project,   # the project
+    rows:pd.DataFrame, # rows with video and frame columns
+)->list:               # one RGB image (or None when it cannot be read) per row, in the rows' order
+    "The frames named by some rows, decoded through each video's frame source (frame folder or video file)."
+    from videoclf.sources import frame_source
+    out = [None] * len(rows)
+    for v, g in pd.DataFrame({'video': rows.video.astype(str).values, 'frame': rows.frame.astype(str).values}).groupby('video', sort=False):
+        try: src = frame_source(project, v); imgs = src.read(src.index_of(g.frame))
+        except VideoclfError: continue
+        for i, img in zip(g.index, imgs): out[i] = img
+    return out
+
 def plot_worst_frames(
     fp:pd.DataFrame,   # frame predictions
-    project,           # Project or folder: images are read from data/<video>/<frame>
+    project,           # Project or folder: frames are read from each video's frame source (frame folder or video file)
     n:int=12,          # how many frames
     split:str='test',  # which split (None = all)
     cols:int=6,        # frames per row
     path=None,         # also save a PNG here
 ):
     "Grid of the worst-classified frames with their true class, prediction and the true class's probability."
-    import matplotlib.pyplot as plt, cv2
+    import matplotlib.pyplot as plt
     project = _project(project); w = worst_frames(fp, n, split)
     rows = max(1, -(-len(w)//cols))
     fig, axes = plt.subplots(rows, cols, figsize=(2.1*cols, 2.8*rows), squeeze=False)
     for ax in axes.flat: ax.axis('off')
-    for ax, (_, r) in zip(axes.flat, w.iterrows()):
-        f = project.frame_dir(r.video)/r.frame
-        img = cv2.imread(str(f))
-        if img is None: ax.text(0.5, 0.5, 'image not found', ha='center', va='center', fontsize=8)
-        else: ax.imshow(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    images = _frames_of(project, w)
+    for ax, (_, r), img in zip(axes.flat, w.iterrows(), images):
+        if img is None: ax.text(0.5, 0.5, 'frame not found', ha='center', va='center', fontsize=8)
+        else: ax.imshow(img)
         ax.set_title(f"{r.video} {Path(str(r.frame)).stem[-6:]}\ntrue {r.label} → {r.prediction}\np(true)={r.p_true:.2f}", fontsize=7)
     fig.suptitle(f"worst-classified frames ({split or 'all'})"); fig.tight_layout()
     return _save(fig, path)
@@ -511,14 +523,15 @@ def fold_project(
     labels:pd.DataFrame,  # the fold's labels (video, frame, label, split)
     name:str,             # the view's name (e.g. the fold's model_id)
 )->Project:               # shares models/ and cache/ with `project`; its data/ is the view
-    "A project view whose data/ links to the project's frame folders and holds one fold's labels.csv."
+    "A project view whose data/ links to the project's frame folders and holds one fold's labels.csv (video files are shared as they are)."
     import os, shutil
     from videoclf.core import write_labels
     project = _project(project)
     view = project.cache/'folds'/name
     for v in labels.video.astype(str).unique():
-        src, dst = project.frame_dir(v), view/v
-        if not src.is_dir(): raise VideoclfError(f"frame folder {src} (video '{v}' of labels.csv) does not exist; extract its frames first.")
+        kind, src = project.source_of(v)        # names the video's missing frame folder and file when it has neither
+        if kind != 'folder': continue            # a video file: the view reads it from the project's videos/
+        dst = view/v
         if dst.is_symlink() or dst.exists(): continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         try: os.symlink(src, dst, target_is_directory=True)
