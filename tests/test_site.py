@@ -191,3 +191,12 @@ def test_outputs_read_as_a_terminal_leaves_them():
                              {'output_type': 'execute_result', 'data': {'text/plain': ['<Axes: >']}},
                              {'output_type': 'stream', 'name': 'stderr', 'text': ['a: 0%\r']}, {'output_type': 'stream', 'name': 'stderr', 'text': ['a: 100%\n']}])
     assert outs == [{'output_type': 'display_data', 'data': {'image/png': 'iVBOR'}}, {'output_type': 'stream', 'name': 'stderr', 'text': 'a: 100%\n'}]
+
+def test_notebooks_saved_without_outputs_are_named():
+    "The build names the notebooks saved unexecuted (their pages show code only), so `make docs` can be run on them."
+    bs = _build_site_module()
+    cell = lambda src, outputs=(): dict(cell_type='code', source=src, outputs=list(outputs))
+    out = [{'output_type': 'stream', 'name': 'stdout', 'text': '3\n'}]
+    assert not bs.has_outputs(dict(cells=[cell('#| export\ndef f(): pass'), cell('f()')]))
+    assert bs.has_outputs(dict(cells=[cell('#| export\ndef f(): pass'), cell('print(3)', out), cell('f()')]))
+    assert bs.has_outputs(dict(cells=[cell('#| hide\nimport os'), dict(cell_type='markdown', source='# Title')]))   # nothing to show
