@@ -54,6 +54,11 @@ def test_pipeline_from_the_command_line(tmp_path):
     assert 'test accuracy' in out
     mdir = tmp_path/'models'/'cli1'
     assert (mdir/'results.json').exists() and (mdir/'frame_predictions.csv').exists()
+    # results.json says where the model trained: the device, its name, the TensorFlow/CUDA/cuDNN versions
+    res = json.loads((mdir/'results.json').read_text())
+    assert res['device_kind'] in ('CPU', 'GPU') and res['device'].startswith(res['device_kind'] + ': ') and res['device_name'], res
+    assert re.match(r'2\.\d+', res['version_tensorflow']) and (res['gpu_count'] == 0) == (res['device_kind'] == 'CPU'), res
+    assert res['device_kind'] == 'GPU' or (res['version_cuda'], res['version_cudnn'], res['gpu_driver']) == (None, None, None), res
     r = run('train', tmp_path/'exp.json', '--root', tmp_path, check=False)   # finished model_id is kept
     assert r.returncode == 2 and 'overwrite' in r.stderr
     # label a new video file straight from the video (no frame extraction)

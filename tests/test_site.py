@@ -32,6 +32,23 @@ def build_site(out:Path)->Path:
 
 def url(site:Path, rel:str)->str: return (site/rel).as_uri()
 
+def chapter_notebooks()->list: return sorted((ROOT/'nbs').glob('[0-9]*.ipynb'))
+
+def check_every_source_has_a_page(site, page):
+    "A page per chapter, helper notebook, tutorial and module; the chapters' navigation lists every chapter in order."
+    want = ([f'chapters/{p.stem}.html' for p in chapter_notebooks()] + [f'helpers/{p.stem}.html' for p in (ROOT/'nbs'/'helpers').glob('*.ipynb')]
+            + [f'tutorials/{p.stem}.html' for p in (ROOT/'nbs'/'tutorials').glob('*.ipynb')]
+            + [f"api/{'package' if p.stem == '__init__' else p.stem}.html" for p in (ROOT/'videoclf').glob('*.py') if not p.stem.startswith('_') or p.stem == '__init__']
+            + ['benchmarks.html', 'contributing.html', 'search.html', 'genindex.html'])
+    missing = [w for w in want if not (site/w).exists()]
+    assert not missing, f'pages missing from the site: {missing}'
+    page.goto(url(site, 'chapters/13_training.html'))
+    nav = page.eval_on_selector_all('nav.bd-docs-nav a.reference.internal', 'as => as.map(a => a.getAttribute("href"))')
+    nav = ['13_training.html' if h == '#' else h for h in nav]                                  # the page itself
+    assert [h for h in nav if h.endswith('.html') and h[:2].isdigit()] == [f'{p.stem}.html' for p in chapter_notebooks()], nav
+    empty = [p.name for p in (site/'api').glob('*.html') if p.name != 'index.html' and 'sig-object' not in p.read_text(encoding='utf-8')]
+    assert not empty, f'API pages without any entry: {empty}'
+
 def images_loaded(pg)->list:
     "naturalWidth of every picture in the page's article (0: it did not load)."
     pg.wait_for_load_state('load')
@@ -43,10 +60,9 @@ def check_home(site, page):
     nav = page.eval_on_selector_all('.navbar-header-items a.nav-link', 'as => as.map(a => a.textContent.trim())')
     for section in ('Get started on your own data', 'Chapters', 'Helper notebooks', 'API reference', 'Benchmarks'):
         assert section in nav, f'home page: no "{section}" in the navigation bar {nav}'
-    # the README's pipeline table links every chapter, in order
+    # the README's pipeline table links every chapter, in pipeline (file-name) order
     chapters = page.eval_on_selector_all('article table a[href*="chapters/"]', 'as => as.map(a => a.getAttribute("href"))')
-    assert chapters[:2] == ['chapters/00_core.html', 'chapters/01_synthetic.html'], chapters
-    assert 'chapters/13_training.html' in chapters, chapters
+    assert list(dict.fromkeys(chapters)) == [f'chapters/{p.stem}.html' for p in chapter_notebooks()], chapters
     page.screenshot(path=OUT/'home.png')
 
 def check_training_chapter(site, page):
@@ -86,9 +102,11 @@ def check_get_started(site, page):
     page.goto(url(site, 'tutorials/get_started.html'))
     console = page.locator('article div.highlight-console').all_inner_texts()
     commands = [l for block in console for l in block.splitlines() if l.startswith('$ videoclf')]
-    assert [c.split()[2] for c in commands] == ['extract', 'labels', 'check', 'split', 'train', 'predict', 'analyze'], commands
+    # the video-only path: no extraction, every step reads the frames from the video files
+    assert [c.split()[2] for c in commands] == ['labels', 'check', 'split', 'train', 'predict'], commands
     text = '\n'.join(console)
     assert 'test accuracy' in text and 'wrote my_project/predictions/session_2.csv' in text
+    assert 'synth_00  video' in text, 'the check shows the videos as frame sources'
     assert 'I0000' not in text and 'absl::' not in text, "TensorFlow's start-up log is shown"
     page.screenshot(path=OUT/'get_started.png', full_page=True)
 
@@ -133,7 +151,7 @@ def test_site_in_browser(tmp_path):
             failed = []   # what a page itself needs and did not get: a missing stylesheet, script, font or picture
             page.on('requestfailed', lambda req: req.resource_type in ('fetch', 'xhr') or failed.append(req.url))
             # (the search page fetches result pages for snippets, which file:// refuses; the results show without)
-            for check in (check_home, check_training_chapter, check_api_page, check_get_started, check_search,
+            for check in (check_home, check_every_source_has_a_page, check_training_chapter, check_api_page, check_get_started, check_search,
                           check_every_page_and_link):
                 t0 = time.time(); check(site, page); print(f'{check.__name__}: {time.time() - t0:.1f} s')
             assert not failed, f'resources that did not load: {failed}'
@@ -173,3 +191,12 @@ def test_outputs_read_as_a_terminal_leaves_them():
                              {'output_type': 'execute_result', 'data': {'text/plain': ['<Axes: >']}},
                              {'output_type': 'stream', 'name': 'stderr', 'text': ['a: 0%\r']}, {'output_type': 'stream', 'name': 'stderr', 'text': ['a: 100%\n']}])
     assert outs == [{'output_type': 'display_data', 'data': {'image/png': 'iVBOR'}}, {'output_type': 'stream', 'name': 'stderr', 'text': 'a: 100%\n'}]
+
+def test_notebooks_saved_without_outputs_are_named():
+    "The build names the notebooks saved unexecuted (their pages show code only), so `make docs` can be run on them."
+    bs = _build_site_module()
+    cell = lambda src, outputs=(): dict(cell_type='code', source=src, outputs=list(outputs))
+    out = [{'output_type': 'stream', 'name': 'stdout', 'text': '3\n'}]
+    assert not bs.has_outputs(dict(cells=[cell('#| export\ndef f(): pass'), cell('f()')]))
+    assert bs.has_outputs(dict(cells=[cell('#| export\ndef f(): pass'), cell('print(3)', out), cell('f()')]))
+    assert bs.has_outputs(dict(cells=[cell('#| hide\nimport os'), dict(cell_type='markdown', source='# Title')]))   # nothing to show

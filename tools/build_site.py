@@ -563,7 +563,14 @@ def stage(dest:Path)->dict:
     for name, doc in (('BENCHMARKS.md', 'benchmarks.md'), ('CONTRIBUTING.md', 'contributing.md')):
         write(doc, links.autolink(links.rewrite(escape_placeholders((ROOT/name).read_text(encoding='utf-8')), ROOT/name)))
     return dict(chapters=len(chapters), helpers=len(helpers), tutorials=len(tutorials), modules=len(api.modules),
-                objects=sum(len(public_names(m)) for m in api.modules.values()))
+                objects=sum(len(public_names(m)) for m in api.modules.values()),
+                unexecuted=[p.relative_to(ROOT).as_posix() for p, nb in chapters + tutorials if not has_outputs(nb)])
+
+def has_outputs(nb:dict)->bool:
+    "Whether a notebook was saved executed: some code cell has an output, or no code cell is shown on its page."
+    code = [c for c in nb['cells'] if c['cell_type'] == 'code']
+    shown = [c for c in code if not {'hide', 'default_exp', 'export', 'exporti'} & directives(''.join(c['source'])).keys()]
+    return not shown or any(c.get('outputs') for c in code)
 
 # ------------------------------------------------------------------ the build and its link check
 
@@ -647,3 +654,6 @@ if __name__ == '__main__':
     print(f"built {a.out}: {c['pages']} pages ({c['chapters']} chapters, {c['helpers']} helper notebooks, "
           f"{c['tutorials']} tutorials, {c['modules']} API pages with {c['objects']} objects) in {c['seconds']} s; "
           f"open {a.out}/index.html")
+    if c['unexecuted']:
+        print(f"note: {len(c['unexecuted'])} notebook(s) saved without outputs show their code only: {', '.join(c['unexecuted'])}; "
+              "`make docs` (or tools/execute_nbs.py NOTEBOOK) executes them")
