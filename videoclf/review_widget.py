@@ -231,13 +231,13 @@ def review_widget(
     "A JupyterLab widget over a review session: frame viewer, ethogram, navigation and edit buttons."
     import ipywidgets as W
     s = session
-    frame = W.Image(format='jpeg', layout=W.Layout(width='auto', max_width='100%'))
+    frame = W.Image(format='jpeg', layout=W.Layout(width=f'{max(320, s.frame().shape[1])}px', max_width='100%'))   # small frames enlarged
     etho = W.Image(format='png', layout=W.Layout(width=f'{width}px'))
     slider = W.IntSlider(value=1, min=1, max=s.n, description='frame', continuous_update=True, layout=W.Layout(width=f'{width}px'))
     play = W.Play(value=1, min=1, max=s.n, interval=interval)
     W.jslink((play, 'value'), (slider, 'value'))
     b = lambda text, tip='': W.Button(description=text, tooltip=tip or text, layout=W.Layout(width='auto'))
-    back, fwd = b('◀', 'previous frame'), b('▶', 'next frame')
+    back, fwd = (W.Button(description=t, tooltip=tip, layout=W.Layout(width='44px')) for t, tip in (('◀', 'previous frame'), ('▶', 'next frame')))
     nxt, unsure = b('next disagreement'), b('least confident')
     first = W.BoundedIntText(description='from', min=int(s.numbers[0]), max=int(s.numbers[-1]), layout=W.Layout(width='150px'))
     last = W.BoundedIntText(description='to', min=int(s.numbers[0]), max=int(s.numbers[-1]), layout=W.Layout(width='150px'))
@@ -256,30 +256,30 @@ def review_widget(
         finally: busy[0] = False
 
     def act(f):
+        "Run a session method, redraw, then say what happened (last: a message means the view is up to date)."
         def run(*_):
-            try: f()
-            except VideoclfError as e: said.value = f"<span style='color:#b00'>{e}</span>"
+            try: msg = f()
+            except VideoclfError as e: msg = f"<span style='color:#b00'>{e}</span>"
             show()
+            if isinstance(msg, str): said.value = msg
         return run
 
     def edit(f):
         def run():
             rows = f()
-            said.value = (f"saved: {'; '.join(f'{r.action} {r.first_frame}..{r.last_frame}: {r.old_label} → {r.new_label}' for r in rows.itertuples())}"
-                          if len(rows) else 'nothing to change')
+            return (f"saved: {'; '.join(f'{r.action} {r.first_frame}..{r.last_frame}: {r.old_label} → {r.new_label}' for r in rows.itertuples())}"
+                    if len(rows) else 'nothing to change')
         return act(run)
 
     def moved(ch):
         if not busy[0]: s.goto(ch['new'] - 1); show()
     def selected(ch):
-        if not busy[0]: act(lambda: s.select(first.value, last.value))()
+        if not busy[0]: act(lambda: s.select(first.value, last.value) and '')()
     slider.observe(moved, 'value')
     first.observe(selected, 'value'); last.observe(selected, 'value')
     back.on_click(act(lambda: s.step(-1))); fwd.on_click(act(lambda: s.step(1)))
-    def next_disagreement():
-        if s.next_disagreement() is None: said.value = 'no disagreement left'
-    nxt.on_click(act(next_disagreement))
-    unsure.on_click(act(lambda: s.least_confident()))
+    nxt.on_click(act(lambda: 'no disagreement left' if s.next_disagreement() is None else ''))
+    unsure.on_click(act(lambda: 'no predictions' if s.least_confident() is None else ''))
     accept.on_click(edit(s.accept)); take.on_click(edit(s.take_prediction))
     relabel.on_click(edit(lambda: s.relabel(label.value)))
     show()
