@@ -145,7 +145,7 @@ def test_review_in_jupyterlab(tmp_path):
                 page.locator('.lm-MenuBar-item', has_text='Run').first.click()
                 page.get_by_role('menuitem', name='Run All Cells', exact=True).click()
                 nxt = page.get_by_role('button', name='next disagreement', exact=True)
-                nxt.wait_for(timeout=60_000)
+                nxt.wait_for(timeout=120_000)
                 nxt.scroll_into_view_if_needed()
                 page.screenshot(path=str(OUT/'1_widget.png'))
                 print(f'widget shown after {time.time() - t0:.1f} s')
