@@ -18,11 +18,16 @@ from .sources import frame_source, VideoSource, SEEK_AFTER
 from .review import label_sources
 
 # %% auto #0
-__all__ = ['BLANK', 'MIN_WIDTH', 'ROW', 'LEFT', 'review_frames', 'class_colors', 'ethogram_image', 'frame_matrices',
-           'source_frames', 'overlay_size', 'overlay_frame', 'render_predictions']
+__all__ = ['BLANK', 'MIN_WIDTH', 'ROW', 'LEFT', 'video_predictions', 'review_frames', 'class_colors', 'ethogram_image',
+           'frame_matrices', 'source_frames', 'overlay_size', 'overlay_frame', 'render_predictions']
 
 # %% ../nbs/20a_render.ipynb #rb005
-def _predictions_of(project:Project, video:str, model_id=None, predictions=None)->pd.DataFrame:
+def video_predictions(
+    project:Project,    # the project
+    video:str,          # the video
+    model_id=None,      # the model: its frame_predictions.csv when it covers the video, else it predicts the video now
+    predictions=None,   # or: frame predictions (DataFrame or CSV), used as given
+)->pd.DataFrame:        # the video's rows (class columns, prediction, ...); attrs: classes, multilabel
     "Frame predictions of one video: given, from the model's frame_predictions.csv, or predicted now."
     from videoclf.analysis import load_predictions, _classes_of, _multilabel_of
     if predictions is not None:
@@ -56,7 +61,7 @@ def review_frames(
     "Every frame of a video with its label (labels.csv now), source, class probabilities, prediction and confidence."
     video = str(video)
     src = frame_source(project, video)
-    fp = _predictions_of(project, video, model_id, predictions)
+    fp = video_predictions(project, video, model_id, predictions)
     classes, ml = [str(c) for c in fp.attrs['classes']], bool(fp.attrs.get('multilabel'))
     canon = lambda s: s.astype(str).map({x: canonical_label(x, classes) for x in pd.unique(s.astype(str))})
     t = pd.DataFrame({'frame': src.names})

@@ -12,7 +12,7 @@ import cv2
 from .core import VideoclfError, Project, HUMAN, canonical_label, read_labels
 from .sources import frame_source
 from .review import edit_labels, review_queue, read_edit_log
-from .render import review_frames, frame_matrices, ethogram_image, source_frames, _predictions_of
+from .render import review_frames, frame_matrices, ethogram_image, source_frames, video_predictions
 
 # %% auto #0
 __all__ = ['FrameCache', 'ReviewSession', 'review_widget', 'review']
@@ -24,7 +24,7 @@ class FrameCache:
                  source,              # a `sources.FrameSource`
                  max_width:int=640,   # frames wider than this are shrunk (aspect kept)
                  size:int=64,         # frames kept
-                 ahead:int=8,         # frames read at once on a miss (the frame and the ones after it)
+                 ahead:int=8,         # on a miss, frames up to ahead - 1 before and after it are read too
                 ):
         self.source, self.size, self.ahead = source, int(size), max(1, int(ahead))
         self.n = source.n_frames
@@ -38,7 +38,7 @@ class FrameCache:
         i = int(i)
         if not 0 <= i < self.n: raise VideoclfError(f"video '{self.source.video}' has {self.n} frames; position {i} does not exist.")
         if i not in self.cache:
-            want = [j for j in range(i, min(i + self.ahead, self.n)) if j not in self.cache]
+            want = [j for j in range(max(0, i - self.ahead + 1), min(i + self.ahead, self.n)) if j not in self.cache]
             for j, f in source_frames(self.source, want, self.frame_size):
                 self.cache[j] = f; self.decoded += 1
             while len(self.cache) > self.size: self.cache.popitem(last=False)
@@ -58,7 +58,7 @@ class ReviewSession:
                  max_width:int=640,  # frames wider than this are shrunk for display
                 ):
         self.project, self.video, self.user, self.split = project, str(video), user, split
-        self.predictions = _predictions_of(project, self.video, model_id, predictions)
+        self.predictions = video_predictions(project, self.video, model_id, predictions)
         self.source = frame_source(project, self.video)
         self.cache = FrameCache(self.source, max_width=max_width)
         self.edits = []                     # edit log rows of this session
