@@ -12,7 +12,8 @@ from .core import Project, VideoclfError, did_you_mean, read_text
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'main', 'LogStream', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd',
            'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd', 'ensemble_cmd', 'bouts_cmd',
-           'agreement_cmd', 'export_cmd', 'import_predictions_cmd', 'accept_cmd', 'relabel_cmd', 'suggest_cmd']
+           'agreement_cmd', 'export_cmd', 'import_predictions_cmd', 'accept_cmd', 'relabel_cmd', 'suggest_cmd',
+           'render_cmd']
 
 # %% ../nbs/19_cli.ipynb #c005
 COMMANDS = {}
@@ -531,3 +532,21 @@ def suggest_cmd(model_id:str,          # the trained model whose predictions ran
     files = write_suggestions(sug, Path(out) if out else prj.root/'to_label'/str(model_id))
     print(sug.round(3).to_string(index=False))
     print('\n'.join(f"{k:<17} {v}" for k, v in files.items()))
+
+# %% ../nbs/19_cli.ipynb #rb002
+@command('render')
+def render_cmd(model_id:str,          # the model whose predictions are drawn
+               video:str,             # the video (its name in the project: a frame folder or a video file)
+               root:str='.',          # project folder
+               out:str=None,          # the mp4 to write (default models/<model_id>/overlays/<video>.mp4)
+               predictions:str=None,  # a predictions CSV to draw instead of the model's frame_predictions.csv
+               scale:float=1.0,       # shrink the frames by this factor first (0 < scale <= 1)
+               first_frame:int=None,  # first frame to render (1-based; default the first)
+               last_frame:int=None,   # last frame to render (inclusive; default the last)
+               window:int=200,        # frames shown across the scrolling ethogram
+              ):
+    "Write an overlay video: labels, predictions, class probabilities and a scrolling ethogram on the frames."
+    from videoclf.render import render_predictions
+    path = render_predictions(Project(root), model_id, video, out=out, predictions=predictions, scale=scale,
+                              first_frame=first_frame, last_frame=last_frame, window=window)
+    print(f"wrote {path}")
