@@ -317,6 +317,7 @@ class Links:
     branch: str
     docs: dict = field(default_factory=dict)    # repository path -> '/doc/path.ext'
     names: dict = field(default_factory=dict)   # `13_training`, `helper_extract_frames` -> '/doc/path.ext'
+    dest: Path|None = None                      # the Sphinx source tree: images of the repository are copied into it
 
     def rewrite(self, text:str, src:Path)->str:
         "Markdown with relative links to repository files mapped to their pages (else to the repository)."
@@ -330,6 +331,17 @@ class Links:
             if rel in self.docs: return f"[{label}]({self.docs[rel]}{'#' + frag if frag else ''})"
             if p.exists(): return f"[{label}]({self.git_url}/blob/{self.branch}/{rel})"
             return m.group(0)
+        def image(m):   # an image file of the repository: copied into the site, linked from the source root
+            label, target = m.group(1), m.group(2)
+            if self.dest is None or re.match(r'[a-z][a-z0-9+.-]*:|#|/', target): return m.group(0)
+            p = (src.parent/unquote(target)).resolve()
+            try: rel = p.relative_to(ROOT).as_posix()
+            except ValueError: return m.group(0)
+            if not p.is_file(): return m.group(0)
+            (self.dest/'_repo'/rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, self.dest/'_repo'/rel)
+            return f"![{label}](/_repo/{rel})"
+        text = re.sub(r'!\[([^\]]*)\]\(([^)\s]+)\)', image, text)
         return re.sub(r'(?<!!)\[([^\]]*)\]\(([^)\s]+)\)', fix, text)
 
     def autolink(self, text:str)->str:
@@ -510,7 +522,7 @@ def stage(dest:Path)->dict:
     api = Api.load(cfg['lib_name'], order)
     chapter_of = {m: (stem, nb_title(nb, stem), nb_summary(nb)) for (p, nb), (stem, m) in zip(chapters, exports.items()) if m}
 
-    links = Links(api, cfg.get('git_url', ''), cfg.get('branch', 'main'))
+    links = Links(api, cfg.get('git_url', ''), cfg.get('branch', 'main'), dest=dest)
     links.docs.update({'README.md': '/index.ipynb', 'nbs/index.ipynb': '/index.ipynb',
                        'BENCHMARKS.md': '/benchmarks.md', 'CONTRIBUTING.md': '/contributing.md'})
     for group, items in (('chapters', chapters), ('helpers', helpers), ('tutorials', tutorials)):
