@@ -15,7 +15,8 @@ from .core import VideoclfError
 # %% auto #0
 __all__ = ['SEQUENCE_MODELS', 'ARCHITECTURES', 'PositionalEmbedding', 'LastStep', 'PerFrame', 'SequenceModel', 'sequence_model',
            'Arch', 'architecture', 'dense_stack', 'per_frame_cnn', 'sequence_head', 'mlp', 'output_head',
-           'experiment_inputs', 'fold_time_channels', 'FrameDifference', 'build_model', 'set_trainable', 'split_model']
+           'experiment_inputs', 'fold_time_channels', 'FrameDifference', 'build_model', 'set_trainable', 'split_model',
+           'StreamSlice']
 
 # %% ../nbs/12_architectures.ipynb #c005
 @keras.saving.register_keras_serializable(package='videoclf')
@@ -352,6 +353,32 @@ def _pose_mlp(x, e):
 def _pose_lrcnn(x, e):
     "Pose features of the window's frames -> sequence model -> dense layers."
     return sequence_head(x, e)
+
+# %% ../nbs/12_architectures.ipynb #in405
+@keras.saving.register_keras_serializable(package='videoclf')
+class StreamSlice(layers.Layer):
+    "One stream of fused per-frame vectors: (..., F) -> (..., stop - start)."
+    def __init__(self, start:int, stop:int, **kwargs):
+        super().__init__(**kwargs); self.start, self.stop = int(start), int(stop)
+    def call(self, x): return x[..., self.start:self.stop]
+    def compute_output_shape(self, s): return (*s[:-1], self.stop - self.start)
+    def get_config(self): return {**super().get_config(), 'start': self.start, 'stop': self.stop}
+
+def _two_stream_check(e):
+    if e['inputs'] in (None, 'features+motion_features'): return []
+    return [f"architecture 'two_stream' fuses the RGB and motion features of each frame: leave inputs at None "
+            f"('features+motion_features'), not {e['inputs']!r}."]
+
+@architecture('two_stream', 'features+motion_features', uses_sequence_model=True, check=_two_stream_check)
+def _two_stream(x, e):
+    "RGB and motion CNN features of each frame, each through its own dense layer, fused per frame -> sequence model -> dense layers."
+    F = x.shape[-1]
+    if F % 2: raise VideoclfError(f"two_stream reads RGB and motion features of equal width side by side; got {F} features per frame.")
+    streams = []
+    for n, a, b in (('rgb', 0, F // 2), ('motion', F // 2, F)):   # each stream standardised on its own: their scales differ
+        s = layers.BatchNormalization(momentum=0.9, name=f'{n}_norm')(StreamSlice(a, b, name=f'{n}_features')(x))
+        streams.append(layers.Dense(e['layer_1_size'], activation='relu', name=f'{n}_stream')(s))
+    return sequence_head(layers.Concatenate(name='late_fusion')(streams), e)
 
 # %% ../nbs/12_architectures.ipynb #ta04
 from . import temporal as _temporal   # noqa: E402,F401  registers the temporal models (chapter 12a)

@@ -195,6 +195,14 @@ def _pose(k, v):
     return _options_of(pose_store, 3)(k, v)
 _pose.allowed = 'a dict with keys reference, body, lags, animal, min_likelihood, interpolate (see videoclf.pose.pose_store)'
 
+def _motion(k, v):
+    from videoclf.motion_stream import motion_options
+    out = _options_of(motion_options, 0)(k, v)
+    try: motion_options(**(out or {}))
+    except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
+    return out
+_motion.allowed = "a dict with keys kind ('difference', 'flow_dis', 'flow_farneback'), encoding ('colour', 'channels')"
+
 # %% ../nbs/11_experiment.ipynb #c008
 @dataclass(frozen=True)
 class Key:
@@ -295,6 +303,7 @@ EXPERIMENT_KEYS = [
         "(cache.PER_FRAME_INPUTS); vector inputs fuse per frame with '+', e.g. 'features+pose'"),
     Key('tracking', None, _tracking, "tracking files (DeepLabCut, SLEAP, plain CSV) of the 'pose' input: a file or folder; None: <project>/tracking"),
     Key('pose', None, _pose, "pose features: {reference, body, lags, animal, min_likelihood, interpolate} (see videoclf.pose.pose_store)"),
+    Key('motion', None, _motion, "motion stream ('motion', 'motion_features' inputs, two_stream): {kind: 'difference' | 'flow_dis' | 'flow_farneback', encoding: 'colour' | 'channels'}"),
 ]
 KEYS = {k.name: k for k in EXPERIMENT_KEYS}
 

@@ -13,7 +13,7 @@ from .cache import PerFrameStore, per_frame_input, cache_file_record, cache_file
 from .sources import frame_sources
 
 # %% auto #0
-__all__ = ['POSE_FEATURES', 'pose_feature_names', 'pose_features', 'pose_store', 'pose_names', 'compare_inputs', 'mean_sd']
+__all__ = ['POSE_FEATURES', 'pose_feature_names', 'pose_features', 'pose_store', 'pose_names']
 
 # %% ../nbs/09b_pose.ipynb #in306
 POSE_FEATURES = 'pose-v1'    # the recipe; part of the pose cache key
@@ -140,34 +140,3 @@ def pose_names(
 def _pose_input(e, project, videos):
     "Pose features from tracking files (experiment keys tracking, pose; see videoclf.pose)."
     return pose_store(project, e.get('tracking'), videos, **(e.get('pose') or {}))
-
-# %% ../nbs/09b_pose.ipynb #in316
-def compare_inputs(
-    runs:dict,             # name -> experiment (without seed and model_id)
-    seeds=(0, 1, 2),       # one synthetic project and one model seed each
-    n_videos:int=5,        # videos per project
-    n_frames:int=200,      # frames per video
-    root=None,             # where the projects go (default a temporary folder)
-    tracking:str='dlc_csv', # format the discs' tracking is written in
-)->pd.DataFrame:           # one row per run and seed: test macro-F1 and accuracy
-    "Train each experiment on synthetic chase projects (with tracking) for each seed: the table the input chapters report."
-    import tempfile, warnings
-    from videoclf.synthetic import synthetic_project
-    from videoclf.training import train
-    root = Path(root or tempfile.mkdtemp()); rows = []
-    for s in seeds:
-        prj = synthetic_project(root/f'seed{s}', n_videos=n_videos, n_frames=n_frames, seed=s, tracking=tracking)
-        for name, exp in runs.items():
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                r = train({'verbose': 0, **exp, 'seed': s, 'model_id': f'{name}_{s}'}, prj)
-            rows.append(dict(run=name, seed=s, test_macro_f1=r['fit_test_macro_f1'], test_acc=r['fit_test_acc']))
-    return pd.DataFrame(rows)
-
-def mean_sd(
-    results:pd.DataFrame,  # compare_inputs' table
-)->pd.DataFrame:           # per run: mean ± sd of each metric over seeds
-    "Mean ± sd over seeds of each run, as text."
-    g = results.groupby('run', sort=False)
-    return pd.DataFrame({c: g[c].mean().map('{:.3f}'.format) + ' ± ' + g[c].std(ddof=1).fillna(0).map('{:.3f}'.format)
-                         for c in ('test_macro_f1', 'test_acc')})
