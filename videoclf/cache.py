@@ -139,11 +139,12 @@ def _update_manifest(folder:Path, params:dict, sigs:dict):
     save_json(folder/'manifest.json', man)
 
 def _write_caches(folder:Path, params:dict, sources:list, sigs:dict, frame_size, grayscale:bool, batch_size:int,
-                  workers, per_frame, desc:str, per_video:bool=False):
+                  workers, per_frame, desc:str, per_video:bool=False, boxes:dict=None):
     "Decode every frame of `sources` on a background thread, run `per_frame` on each batch, one .npy per video, written as it goes (`per_video`: `per_frame()` makes a fresh one for each video, for work that carries state from frame to frame)."
     def decoded():
         for i, s in enumerate(sources):
-            for b in s.batches(frame_size, grayscale, batch_size=batch_size, workers=workers): yield i, b
+            crop = {} if boxes is None else dict(boxes=boxes[s.video])       # crop by tracking: a box per frame
+            for b in s.batches(frame_size, grayscale, batch_size=batch_size, workers=workers, **crop): yield i, b
     known = [s.known_frames() for s in sources]
     with tqdm(total=sum(known) if None not in known else None, unit='frame', desc=desc) as bar:
         for i, group in itertools.groupby(read_ahead(decoded(), depth=4), key=lambda ib: ib[0]):
@@ -154,6 +155,30 @@ def _write_caches(folder:Path, params:dict, sources:list, sigs:dict, frame_size,
                 for _, b in group: rows.append(f(b)); bar.update(len(b))
             _update_manifest(folder, params, {s.video: sigs[s.video]})      # each video is kept as soon as it is done
 
+def _crop_setup(project:Project, params:dict, sources:list, sigs:dict, crop)->dict:
+    "Crop by tracking: the options into `params` (the key), each tracking file's checksum into its video's signature; the files."
+    if not crop: return {}
+    from videoclf.tracking import crop_options, match_tracking
+    o = crop_options(**crop)
+    params['crop'] = {k: v for k, v in o.items() if k != 'tracking'}
+    files = match_tracking(o['tracking'] or project.root/'tracking', [s.video for s in sources])
+    for s in sources: sigs[s.video] = {**sigs[s.video], 'tracking': [files[s.video].name, file_checksum(files[s.video])]}
+    return files
+
+def _crop_boxes(sources:list, files:dict, crop)->dict|None:
+    "Video -> per-frame crop boxes (tracking.crop_boxes) of the frames as stored; None without crop."
+    if not crop: return None
+    from videoclf.tracking import crop_options, read_tracking, crop_boxes
+    o, out = crop_options(**crop), {}
+    for s in sources:
+        t = read_tracking(files[s.video], video=s.video)
+        n = s.known_frames()
+        if n is not None and len(t) != n:
+            raise VideoclfError(f"tracking file {files[s.video]} has {len(t)} rows for video '{s.video}', which has {n} frames; "
+                                "track the very frames that were extracted to crop them.")
+        out[s.video] = crop_boxes(t, s.read([0])[0].shape[:2], o['bodyparts'], o['size'], o['smooth'])
+    return out
+
 def _cache_key(params:dict)->str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -163,16 +188,19 @@ def frame_cache(project:Project,          # the project whose frames are cached
                 grayscale:bool=False,      # one channel instead of RGB
                 videos:list=None,          # videos to cache (default: all on disk, natural order)
                 workers:int=4,             # decoding threads (frame folders; a video file is decoded by one)
+                crop:dict=None,            # crop around the tracked animal first: {tracking, bodyparts, size, smooth} (tracking.crop_options)
                )->PerFrameStore:
     "Decode every frame once into memory-mapped uint8 arrays cache/frames/<key>/<video>.npy."
     videos = list(videos) if videos is not None else project.videos_on_disk()
     if not videos: raise VideoclfError(f"no frame folders in {project.data} and no videos in {project.videos}; extract frames or add videos first.")
     params = dict(kind='frames', frame_size=[int(s) for s in frame_size], grayscale=bool(grayscale), decoder=DECODER)
-    key = _cache_key(params); folder = project.cache/'frames'/key
     sources = frame_sources(project, videos)
     sigs = {s.video: s.signature() for s in sources}
+    files = _crop_setup(project, params, sources, sigs, crop)
+    key = _cache_key(params); folder = project.cache/'frames'/key
     stale = _stale_videos(folder, sources, sigs)
-    if stale: _write_caches(folder, params, stale, sigs, frame_size, grayscale, 64, workers, lambda b: b, 'frame cache')
+    if stale: _write_caches(folder, params, stale, sigs, frame_size, grayscale, 64, workers, lambda b: b, 'frame cache',
+                            boxes=_crop_boxes(stale, files, crop))
     return PerFrameStore(folder, videos, key)
 
 # %% ../nbs/09_cache.ipynb #c013
@@ -225,6 +253,7 @@ def extract_features(project:Project,     # the project whose frames are featuri
                      batch_size:int=32,   # frames per model call
                      videos:list=None,    # videos (default: all on disk, natural order)
                      workers:int=None,    # decoding threads (default: CPU count, at most 8)
+                     crop:dict=None,      # crop around the tracked animal first: {tracking, bodyparts, size, smooth}
                     )->PerFrameStore:
     "CNN features per frame, computed once per frame set and cached as memory-mapped float32 arrays."
     import keras
@@ -239,14 +268,16 @@ def extract_features(project:Project,     # the project whose frames are featuri
         frame_size = tuple(frame_size or bb.input_size); model = None
     params = dict(kind='features', backbone=ident, pooling=pooling, weights=_weights_id(weights), decoder=DECODER,
                   frame_size=[int(s) for s in frame_size])
-    key = _cache_key(params); folder = project.cache/'features'/key
     sources = frame_sources(project, videos)
     sigs = {s.video: s.signature() for s in sources}
+    files = _crop_setup(project, params, sources, sigs, crop)
+    key = _cache_key(params); folder = project.cache/'features'/key
     stale = _stale_videos(folder, sources, sigs)
     if stale:
         infer = graph_inference(model if model is not None else feature_backbone(backbone, weights, pooling, frame_size))
         per_frame = lambda b: np.asarray(infer(b.astype(np.float32)), np.float32).reshape(len(b), -1)
-        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_frame, 'features')
+        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_frame, 'features',
+                      boxes=_crop_boxes(stale, files, crop))
     return PerFrameStore(folder, videos, key)
 
 # %% ../nbs/09_cache.ipynb #in202
@@ -326,14 +357,14 @@ def input_store(
 @per_frame_input('frames', 'pixels')
 def _frames_input(e, project, videos):
     "Decoded uint8 frames at frame_size (grayscale: one channel)."
-    return frame_cache(project, frame_size=tuple(e['frame_size']), grayscale=e['grayscale'], videos=videos)
+    return frame_cache(project, frame_size=tuple(e['frame_size']), grayscale=e['grayscale'], videos=videos, crop=e.get('crop'))
 
 @per_frame_input('features', 'vectors')
 def _features_input(e, project, videos):
     "CNN features of each frame: pretrained_model_name, pooling, weights at frame_size (the backbone's by default)."
     return extract_features(project, e['pretrained_model_name'], pooling=e['pooling'], weights=e['weights'],
                             frame_size=tuple(e['frame_size']) if e['frame_size'] else None,
-                            batch_size=max(e['batch_size'], 32), videos=videos)
+                            batch_size=max(e['batch_size'], 32), videos=videos, crop=e.get('crop'))
 
 # %% ../nbs/09_cache.ipynb #in205
 from . import pose as _pose, motion_stream as _motion_stream   # noqa: E402,F401  register their per-frame inputs (chapters 09b, 09c)

@@ -201,6 +201,16 @@ def _motion(k, v):
     try: motion_options(**(out or {}))
     except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
     return out
+def _crop(k, v):
+    "Checker: None (whole frames) or the options of cropping around the tracked animal (`tracking.crop_options`), defaults filled in."
+    if v is None: return None
+    from videoclf.tracking import crop_options
+    if not isinstance(v, dict): _bad(k, v, _crop.allowed)
+    try: return crop_options(**v)
+    except TypeError as err: raise VideoclfError(f"experiment key '{k}': {err}; the options are tracking, bodyparts, size, smooth.") from None
+    except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
+_crop.allowed = 'None or {tracking, bodyparts, size, smooth} (see videoclf.tracking.crop_options)'
+
 _motion.allowed = "a dict with keys kind ('difference', 'flow_dis', 'flow_farneback'), encoding ('colour', 'channels')"
 
 # %% ../nbs/11_experiment.ipynb #c008
@@ -303,6 +313,8 @@ EXPERIMENT_KEYS = [
         "(cache.PER_FRAME_INPUTS); vector inputs fuse per frame with '+', e.g. 'features+pose'"),
     Key('tracking', None, _tracking, "tracking files (DeepLabCut, SLEAP, plain CSV) of the 'pose' input: a file or folder; None: <project>/tracking"),
     Key('pose', None, _pose, "pose features: {reference, body, lags, animal, min_likelihood, interpolate} (see videoclf.pose.pose_store)"),
+    Key('crop', None, _crop, "crop every frame around the tracked animal before resizing: None or {tracking (None: <project>/tracking), "
+        "bodyparts (None: all), size (160 px), smooth (5 frames)}; frames, features and their caches' keys follow it"),
     Key('motion', None, _motion, "motion stream ('motion', 'motion_features' inputs, two_stream): {kind: 'difference' | 'flow_dis' | 'flow_farneback', encoding: 'colour' | 'channels'}"),
 ]
 KEYS = {k.name: k for k in EXPERIMENT_KEYS}

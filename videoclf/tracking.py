@@ -4,7 +4,7 @@
 
 # %% ../nbs/09a_tracking.ipynb #in003
 from __future__ import annotations
-import re
+import re, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,7 +15,7 @@ from .core import VideoclfError, natural_key
 # %% auto #0
 __all__ = ['TRACKING_FORMATS', 'TRACKING_SUFFIXES', 'TrackingFormat', 'tracking_format', 'bodyparts', 'tracking_format_of',
            'clean_tracking', 'read_tracking', 'write_tracking_examples', 'tracking_files', 'video_of_file',
-           'match_tracking', 'tracking_table']
+           'match_tracking', 'tracking_table', 'crop_options', 'crop_boxes']
 
 # %% ../nbs/09a_tracking.ipynb #in006
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def write_tracking_examples(
     if 'plain_csv' in formats:
         t = pd.DataFrame({'video': video, 'frame': np.arange(n)})
         for j, q in enumerate(parts): t[f'{q}_x'], t[f'{q}_y'], t[f'{q}_p'] = xy[:, j, 0], xy[:, j, 1], p[:, j]
-        t.to_csv(out.setdefault('plain_csv', folder/'tracking.csv'), index=False)
+        t.to_csv(out.setdefault('plain_csv', folder/f'{video}.tracking.csv'), index=False)
     return out
 
 # %% ../nbs/09a_tracking.ipynb #in016
@@ -281,3 +281,43 @@ def tracking_table(
                                 "track every video with the same model.")
         tables.append(t)
     return pd.concat(tables, ignore_index=True)
+
+# %% ../nbs/09a_tracking.ipynb #in021
+_table_parts = bodyparts     # `crop_boxes` has a parameter of that name
+
+def crop_options(
+    tracking=None,          # tracking file, folder or list (None: <project>/tracking)
+    bodyparts:list=None,    # parts whose mean is the box's centre (None: all)
+    size:int=160,           # side of the square box, in the frame's pixels
+    smooth:int=5,           # frames of the centred moving average of the centre (1: none)
+)->dict:                    # the options, checked and canonical
+    "The options of cropping around the tracked animal (experiment key and cache argument `crop`)."
+    if not (isinstance(size, (int, np.integer)) and size >= 8): raise VideoclfError(f"crop size is a side in pixels >= 8, not {size!r}.")
+    if not (isinstance(smooth, (int, np.integer)) and smooth >= 1): raise VideoclfError(f"crop smooth is a number of frames >= 1, not {smooth!r}.")
+    if bodyparts is not None and (isinstance(bodyparts, str) or not len(bodyparts)):
+        raise VideoclfError(f"crop bodyparts is a list of part names (or None for all), not {bodyparts!r}.")
+    return dict(tracking=None if tracking is None else str(tracking), bodyparts=None if bodyparts is None else [str(b) for b in bodyparts],
+                size=int(size), smooth=int(smooth))
+
+def crop_boxes(
+    table:pd.DataFrame,     # tracking table of one video (one row per frame)
+    frame_shape:tuple,      # (height, width) of the frames as stored
+    bodyparts:list=None,    # parts whose mean is the centre (None: all)
+    size:int=160,           # side of the square box
+    smooth:int=5,           # frames of the centred moving average of the centre
+)->np.ndarray:              # int (n, 4): x0, y0, width, height per frame
+    "Per-frame square boxes centred on the tracked animal, smoothed over frames and clamped inside the frame."
+    parts = bodyparts or _table_parts(table)
+    missing = [q for q in parts if f'{q}_x' not in table.columns]
+    if missing: raise VideoclfError(f"crop bodyparts {missing} are not tracked; the parts are {_table_parts(table)}.")
+    H, W = int(frame_shape[0]), int(frame_shape[1])
+    xs, ys = (table[[f'{q}_{c}' for q in parts]].to_numpy(float) for c in 'xy')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)     # a frame without any trusted part: its mean is NaN
+        c = pd.DataFrame({'x': np.nanmean(xs, 1), 'y': np.nanmean(ys, 1)})
+    c = c.interpolate(limit_direction='both').fillna({'x': W / 2, 'y': H / 2})
+    c = c.rolling(int(smooth), center=True, min_periods=1).mean()
+    bw, bh = min(int(size), W), min(int(size), H)
+    x0 = np.clip(np.round(c.x.to_numpy() - bw / 2), 0, W - bw).astype(np.int64)
+    y0 = np.clip(np.round(c.y.to_numpy() - bh / 2), 0, H - bh).astype(np.int64)
+    return np.stack([x0, y0, np.full_like(x0, bw), np.full_like(y0, bh)], 1)
