@@ -346,13 +346,13 @@ def split_model(
 # %% ../nbs/12_architectures.ipynb #in402
 @architecture('pose_mlp', 'pose', single_frame=True, default_sequence_length=1)
 def _pose_mlp(x, e):
-    "Pose features of one frame (tracking) -> MLP."
-    return mlp(x, e)
+    "Pose features of one frame (tracking), standardised -> MLP."
+    return mlp(layers.BatchNormalization(momentum=0.9, name='pose_norm')(x), e)
 
 @architecture('pose_lrcnn', 'pose', uses_sequence_model=True)
 def _pose_lrcnn(x, e):
-    "Pose features of the window's frames -> sequence model -> dense layers."
-    return sequence_head(x, e)
+    "Pose features of the window's frames, standardised -> sequence model -> dense layers."
+    return sequence_head(layers.BatchNormalization(momentum=0.9, name='pose_norm')(x), e)
 
 # %% ../nbs/12_architectures.ipynb #in405
 @keras.saving.register_keras_serializable(package='videoclf')

@@ -34,26 +34,31 @@ def _body_length(xy:np.ndarray, body)->float:
     return L if L > 1e-6 else 1.0
 
 def _pose_block(xy:np.ndarray, ref, body, lags)->np.ndarray:
-    "Features of one video's positions (n, P, 2): (n, F), in the order of `pose_feature_names`."
+    "Features of one video's positions (n, P, 2): (n, F) float32, in the order of `pose_feature_names`."
     n, P, _ = xy.shape
     missing = np.isnan(xy).any(-1)
+    L = _body_length(xy, body)
+    xy = xy.astype(np.float32)
     if ref is None:
         cnt = (~missing).sum(1, keepdims=True)
-        centre = np.where(cnt > 0, np.nansum(np.where(missing[..., None], 0, xy), 1) / np.maximum(cnt, 1), np.nan)
+        centre = np.where(cnt > 0, np.nansum(np.where(missing[..., None], 0, xy), 1) / np.maximum(cnt, 1), np.nan).astype(np.float32)
     else: centre = xy[:, ref]
-    L = _body_length(xy, body)
-    out = [((xy - centre[:, None]) / L).reshape(n, -1)]
     i, j = np.triu_indices(P, 1)
+    widths = 2 * P + 3 * len(i) + 2 * (P + 1) * len(lags) + P
+    out, at = np.empty((n, widths), np.float32), [0]
+    def put(a):
+        a = a.reshape(n, -1); out[:, at[0]:at[0] + a.shape[1]] = a; at[0] += a.shape[1]
+    put((xy - centre[:, None]) / L)
     d = xy[:, j] - xy[:, i]
-    out += [np.hypot(d[..., 0], d[..., 1]) / L]
-    ang = np.arctan2(d[..., 1], d[..., 0])
-    out += [np.stack([np.cos(ang), np.sin(ang)], -1).reshape(n, -1)]
+    dist = np.hypot(d[..., 0], d[..., 1])
+    put(dist / L)
+    with np.errstate(invalid='ignore', divide='ignore'): put(d / dist[..., None])     # cos, sin of the pair's direction
     pts = np.concatenate([xy, centre[:, None]], 1)
     for k in lags:
         v = np.hypot(*np.moveaxis(pts - _lagged(pts, k), -1, 0)) / (k * L)
-        out += [v, (v - _lagged(v, k)) / k]
-    out += [missing.astype(np.float64)]
-    return np.nan_to_num(np.concatenate(out, 1), nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+        put(v); put((v - _lagged(v, k)) / k)
+    put(missing)
+    return np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
 
 def pose_feature_names(
     parts:list,            # body parts, in table order
