@@ -14,8 +14,9 @@ from tqdm.auto import tqdm
 from .core import VideoclfError
 
 # %% auto #0
-__all__ = ['DECODER', 'REDUCTIONS', 'reduction', 'jpeg_shape', 'fit_frame', 'decode_frame', 'decoded_batches', 'frame_indices',
-           'VideoReader', 'frame_timing', 'write_vfr_mp4', 'read_ahead', 'frame_number', 'numbering_gaps']
+__all__ = ['DECODER', 'REDUCTIONS', 'reduction', 'jpeg_shape', 'crop_box', 'fit_frame', 'decode_frame', 'decoded_batches',
+           'frame_indices', 'VideoReader', 'frame_timing', 'write_vfr_mp4', 'read_ahead', 'frame_number',
+           'numbering_gaps']
 
 # %% ../nbs/01a_decode.ipynb #dc05
 DECODER = 'cv2-box-linear-v2'     # the decoding recipe; part of every per-frame cache key
@@ -56,6 +57,17 @@ def _shrink(img, r:int):
     H, W = img.shape[:2]
     return cv2.resize(img, (-(-W // r), -(-H // r)), interpolation=cv2.INTER_AREA)
 
+def crop_box(
+    img:np.ndarray,        # a decoded frame, (H, W[, C])
+    box,                   # (x0, y0, width, height) in its pixels; None: the whole frame
+)->np.ndarray:             # the part of the frame inside the box (a view)
+    "The box of a frame: the one way frames are cropped (around a tracked animal) before they are resized."
+    if box is None: return img
+    x0, y0, bw, bh = (int(v) for v in box)
+    out = img[max(y0, 0):max(y0, 0) + bh, max(x0, 0):max(x0, 0) + bw]
+    if not out.size: raise VideoclfError(f"crop box {tuple(box)} lies outside the frame of {img.shape[1]}x{img.shape[0]} pixels.")
+    return out
+
 def fit_frame(
     frame:np.ndarray,      # a decoded uint8 frame: (H, W, 3) BGR as OpenCV decodes it, (H, W, 4) BGRA or (H, W[, 1]) grey
     frame_size:tuple=None, # (height, width) the model reads; None: keep the frame's size
@@ -65,10 +77,7 @@ def fit_frame(
     "A decoded frame as the model reads it: cropped to `box`, shrunk by 2/4/8 if large, resized to `frame_size`, RGB or grey."
     img = np.asarray(frame)
     if img.dtype != np.uint8: raise VideoclfError(f"frames must be uint8 as OpenCV decodes them, not {img.dtype}.")
-    if box is not None:
-        x0, y0, bw, bh = (int(v) for v in box)
-        img = img[max(y0, 0):max(y0, 0) + bh, max(x0, 0):max(x0, 0) + bw]
-        if not img.size: raise VideoclfError(f"crop box {tuple(box)} lies outside the frame.")
+    img = crop_box(img, box)
     if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
     if img.ndim == 3 and img.shape[2] == 4: img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] != 3):
