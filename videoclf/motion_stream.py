@@ -12,7 +12,7 @@ from .core import VideoclfError, Project
 from .decode import DECODER
 from .sources import frame_sources
 from .cache import (PerFrameStore, per_frame_input, _cache_key, _stale_videos, _write_caches, _weights_id,
-                            feature_backbone, graph_inference)
+                            feature_backbone, graph_inference, _crop_setup, _crop_boxes)
 
 # %% auto #0
 __all__ = ['MOTION_KINDS', 'MotionKind', 'motion_kind', 'flow_image', 'motion_options', 'MotionStream', 'motion_cache',
@@ -101,15 +101,17 @@ def motion_cache(
     encoding:str='colour',    # 'colour' or 'channels'
     videos:list=None,         # videos (default: all on disk)
     workers:int=4,            # decoding threads
+    crop:dict=None,           # crop around the tracked animal first (as `cache.frame_cache`)
 )->PerFrameStore:             # uint8 motion images per frame
     "Motion images of every frame, computed once and cached as memory-mapped uint8 arrays cache/motion/<key>/."
     videos = list(videos) if videos is not None else project.videos_on_disk()
     params = dict(kind='motion', motion=motion_options(kind, encoding), frame_size=[int(s) for s in frame_size], decoder=DECODER)
-    key = _cache_key(params); folder = project.cache/'motion'/key
     sources = frame_sources(project, videos); sigs = {s.video: s.signature() for s in sources}
+    files = _crop_setup(project, params, sources, sigs, crop)
+    key = _cache_key(params); folder = project.cache/'motion'/key
     stale = _stale_videos(folder, sources, sigs)
     if stale: _write_caches(folder, params, stale, sigs, frame_size, False, 64, workers, lambda: MotionStream(kind, encoding),
-                            'motion cache', per_video=True)
+                            'motion cache', per_video=True, boxes=_crop_boxes(stale, files, crop))
     return PerFrameStore(folder, videos, key)
 
 def motion_features(
@@ -123,6 +125,7 @@ def motion_features(
     batch_size:int=32,        # frames per model call
     videos:list=None,         # videos (default: all on disk)
     workers:int=None,         # decoding threads
+    crop:dict=None,           # crop around the tracked animal first (as `cache.extract_features`)
 )->PerFrameStore:             # float32 CNN features of the motion images
     "A backbone's features of the motion image of every frame, computed once and cached like the frames' features."
     from videoclf import backbones
@@ -132,25 +135,27 @@ def motion_features(
     if encoding != 'colour': raise VideoclfError(f"motion features come from an RGB backbone: use encoding 'colour', not {encoding!r}.")
     params = dict(kind='motion_features', motion=opts, backbone=bb.name, pooling=pooling, weights=_weights_id(weights),
                   decoder=DECODER, frame_size=[int(s) for s in frame_size])
-    key = _cache_key(params); folder = project.cache/'motion_features'/key
     sources = frame_sources(project, videos); sigs = {s.video: s.signature() for s in sources}
+    files = _crop_setup(project, params, sources, sigs, crop)
+    key = _cache_key(params); folder = project.cache/'motion_features'/key
     stale = _stale_videos(folder, sources, sigs)
     if stale:
         infer = graph_inference(feature_backbone(backbone, weights, pooling, frame_size))
         def per_video():
             stream = MotionStream(kind, encoding)
             return lambda b: np.asarray(infer(stream(b).astype(np.float32)), np.float32).reshape(len(b), -1)
-        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_video, 'motion features', per_video=True)
+        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_video, 'motion features', per_video=True,
+                      boxes=_crop_boxes(stale, files, crop))
     return PerFrameStore(folder, videos, key)
 
 @per_frame_input('motion', 'pixels')
 def _motion_input(e, project, videos):
     "Motion images at frame_size (experiment key motion: kind, encoding)."
-    return motion_cache(project, tuple(e['frame_size']), videos=videos, **(e.get('motion') or {}))
+    return motion_cache(project, tuple(e['frame_size']), videos=videos, crop=e.get('crop'), **(e.get('motion') or {}))
 
 @per_frame_input('motion_features', 'vectors')
 def _motion_features_input(e, project, videos):
     "Backbone features of the motion images (pretrained_model_name, pooling, weights, frame_size; key motion)."
     return motion_features(project, e['pretrained_model_name'], pooling=e['pooling'], weights=e['weights'],
                            frame_size=tuple(e['frame_size']) if e['frame_size'] else None, batch_size=max(e['batch_size'], 32),
-                           videos=videos, **(e.get('motion') or {}))
+                           videos=videos, crop=e.get('crop'), **(e.get('motion') or {}))
