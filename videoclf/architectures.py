@@ -15,7 +15,8 @@ from .core import VideoclfError
 # %% auto #0
 __all__ = ['SEQUENCE_MODELS', 'ARCHITECTURES', 'PositionalEmbedding', 'LastStep', 'PerFrame', 'SequenceModel', 'sequence_model',
            'Arch', 'architecture', 'dense_stack', 'per_frame_cnn', 'sequence_head', 'mlp', 'output_head',
-           'fold_time_channels', 'FrameDifference', 'build_model', 'set_trainable', 'split_model']
+           'experiment_inputs', 'fold_time_channels', 'FrameDifference', 'build_model', 'set_trainable', 'split_model',
+           'StreamSlice']
 
 # %% ../nbs/12_architectures.ipynb #c005
 @keras.saving.register_keras_serializable(package='videoclf')
@@ -119,7 +120,7 @@ def _transformer(x, e):
 class Arch:
     "A registered architecture and the facts validation and training need about it."
     name: str
-    inputs: str                     # 'features' (cached CNN features) or 'frames' (uint8 pixels)
+    inputs: str                     # default per-frame input (cache.PER_FRAME_INPUTS, '+' fuses vectors): 'features', 'frames', 'pose', ...
     build: Callable                 # build(x, exp) -> tensor before the output layer
     single_frame: bool = False      # takes exactly one frame (sequence_length must be 1)
     uses_sequence_model: bool = False
@@ -135,10 +136,11 @@ class Arch:
 ARCHITECTURES = {}
 
 def architecture(name:str,    # registry name (lower case)
-                 inputs:str,  # 'features' or 'frames'
+                 inputs:str,  # its default per-frame input: 'features', 'frames', 'pose', ... (cache.PER_FRAME_INPUTS)
                  **facts):    # the other `Arch` fields
     "Decorator registering an architecture builder `build(x, exp)`."
-    if inputs not in ('features', 'frames'): raise ValueError(f"inputs must be 'features' or 'frames', not {inputs!r}")
+    from videoclf.cache import input_parts
+    input_parts(inputs)       # an unknown input fails here, at registration
     if facts.get('fed', 'windows') not in ('windows', 'chunks'): raise ValueError(f"fed must be 'windows' or 'chunks', not {facts['fed']!r}")
     def register(build):
         ARCHITECTURES[name] = Arch(name, inputs, build, doc=(build.__doc__ or '').strip(), **facts)
@@ -174,6 +176,12 @@ def output_head(x, e, n_classes:int, multilabel:bool=False):
     "Dropout, then a dense layer 'logits' with one output per class."
     if e['dropout']: x = layers.Dropout(e['dropout'], name='output_dropout')(x)
     return layers.Dense(n_classes, name='logits')(x)
+
+def experiment_inputs(
+    e:dict,   # validated experiment
+)->str:       # the per-frame input its model reads
+    "The experiment's per-frame input: its key `inputs`, or its architecture's default."
+    return e.get('inputs') or ARCHITECTURES[e['architecture']].inputs
 
 # %% ../nbs/12_architectures.ipynb #c014
 @architecture('image_mlp_frozen', 'features', single_frame=True, default_sequence_length=1)
@@ -276,10 +284,12 @@ def build_model(
     e = validate_experiment(exp)
     arch = ARCHITECTURES[e['architecture']]
     input_shape = tuple(None if s is None else int(s) for s in input_shape)
-    want, chunks = 2 if arch.inputs == 'features' else 4, arch.fed == 'chunks'
+    from videoclf.cache import input_kind
+    inputs = experiment_inputs(e)
+    want, chunks = 2 if input_kind(inputs) == 'vectors' else 4, arch.fed == 'chunks'
     if len(input_shape) != want or (input_shape[0] != e['sequence_length'] and not chunks) or None in input_shape[1:]:
         shape = ('(time, ' if chunks else '(sequence_length, ') + ('n_features)' if want == 2 else 'height, width, channels)')
-        raise VideoclfError(f"architecture '{arch.name}' takes {arch.inputs} shaped {shape}"
+        raise VideoclfError(f"architecture '{arch.name}' takes {inputs} shaped {shape}"
                             + ('' if chunks else f" with sequence_length {e['sequence_length']}") + f"; got input_shape {input_shape}.")
     if n_classes < 1 or (n_classes < 2 and not multilabel):
         raise VideoclfError(f"a classifier needs at least 2 classes (got {n_classes}); check the labels.")
@@ -332,6 +342,43 @@ def split_model(
     if head is None:   # built once per model: a new head would be traced again on every prediction call
         head = _HEADS[model] = keras.Model(per_frame.output, model.output, name=f'{model.name}_head')
     return per_frame.layer, head
+
+# %% ../nbs/12_architectures.ipynb #in402
+@architecture('pose_mlp', 'pose', single_frame=True, default_sequence_length=1)
+def _pose_mlp(x, e):
+    "Pose features of one frame (tracking), standardised -> MLP."
+    return mlp(layers.BatchNormalization(momentum=0.9, name='pose_norm')(x), e)
+
+@architecture('pose_lrcnn', 'pose', uses_sequence_model=True)
+def _pose_lrcnn(x, e):
+    "Pose features of the window's frames, standardised -> sequence model -> dense layers."
+    return sequence_head(layers.BatchNormalization(momentum=0.9, name='pose_norm')(x), e)
+
+# %% ../nbs/12_architectures.ipynb #in405
+@keras.saving.register_keras_serializable(package='videoclf')
+class StreamSlice(layers.Layer):
+    "One stream of fused per-frame vectors: (..., F) -> (..., stop - start)."
+    def __init__(self, start:int, stop:int, **kwargs):
+        super().__init__(**kwargs); self.start, self.stop = int(start), int(stop)
+    def call(self, x): return x[..., self.start:self.stop]
+    def compute_output_shape(self, s): return (*s[:-1], self.stop - self.start)
+    def get_config(self): return {**super().get_config(), 'start': self.start, 'stop': self.stop}
+
+def _two_stream_check(e):
+    if e['inputs'] in (None, 'features+motion_features'): return []
+    return [f"architecture 'two_stream' fuses the RGB and motion features of each frame: leave inputs at None "
+            f"('features+motion_features'), not {e['inputs']!r}."]
+
+@architecture('two_stream', 'features+motion_features', uses_sequence_model=True, check=_two_stream_check)
+def _two_stream(x, e):
+    "RGB and motion CNN features of each frame, each through its own dense layer, fused per frame -> sequence model -> dense layers."
+    F = x.shape[-1]
+    if F % 2: raise VideoclfError(f"two_stream reads RGB and motion features of equal width side by side; got {F} features per frame.")
+    streams = []
+    for n, a, b in (('rgb', 0, F // 2), ('motion', F // 2, F)):   # each stream standardised on its own: their scales differ
+        s = layers.BatchNormalization(momentum=0.9, name=f'{n}_norm')(StreamSlice(a, b, name=f'{n}_features')(x))
+        streams.append(layers.Dense(e['layer_1_size'], activation='relu', name=f'{n}_stream')(s))
+    return sequence_head(layers.Concatenate(name='late_fusion')(streams), e)
 
 # %% ../nbs/12_architectures.ipynb #ta04
 from . import temporal as _temporal   # noqa: E402,F401  registers the temporal models (chapter 12a)

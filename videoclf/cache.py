@@ -14,8 +14,9 @@ from .decode import DECODER, read_ahead
 from .sources import frame_source, frame_sources
 
 # %% auto #0
-__all__ = ['ORPHAN_AGE_S', 'PerFrameStore', 'frame_signature', 'cache_file_record', 'cache_file_problem', 'frame_cache',
-           'feature_backbone', 'graph_inference', 'extract_features']
+__all__ = ['ORPHAN_AGE_S', 'PER_FRAME_INPUTS', 'INPUT_KINDS', 'PerFrameStore', 'frame_signature', 'cache_file_record',
+           'cache_file_problem', 'frame_cache', 'feature_backbone', 'graph_inference', 'extract_features',
+           'PerFrameInput', 'per_frame_input', 'input_parts', 'input_kind', 'FusedStore', 'input_store']
 
 # %% ../nbs/09_cache.ipynb #c005
 class PerFrameStore:
@@ -138,19 +139,45 @@ def _update_manifest(folder:Path, params:dict, sigs:dict):
     save_json(folder/'manifest.json', man)
 
 def _write_caches(folder:Path, params:dict, sources:list, sigs:dict, frame_size, grayscale:bool, batch_size:int,
-                  workers, per_frame, desc:str):
-    "Decode every frame of `sources` on a background thread, run `per_frame` on each batch, one .npy per video, written as it goes."
+                  workers, per_frame, desc:str, per_video:bool=False, boxes:dict=None):
+    "Decode every frame of `sources` on a background thread, run `per_frame` on each batch, one .npy per video, written as it goes (`per_video`: `per_frame()` makes a fresh one for each video, for work that carries state from frame to frame)."
     def decoded():
         for i, s in enumerate(sources):
-            for b in s.batches(frame_size, grayscale, batch_size=batch_size, workers=workers): yield i, b
+            crop = {} if boxes is None else dict(boxes=boxes[s.video])       # crop by tracking: a box per frame
+            for b in s.batches(frame_size, grayscale, batch_size=batch_size, workers=workers, **crop): yield i, b
     known = [s.known_frames() for s in sources]
     with tqdm(total=sum(known) if None not in known else None, unit='frame', desc=desc) as bar:
         for i, group in itertools.groupby(read_ahead(decoded(), depth=4), key=lambda ib: ib[0]):
-            s, first = sources[i], per_frame(next(group)[1])
+            f = per_frame() if per_video else per_frame
+            s, first = sources[i], f(next(group)[1])
             with npy_rows(folder/f'{s.video}.npy', first.dtype, first.shape[1:]) as rows:
                 rows.append(first); bar.update(len(first))
-                for _, b in group: rows.append(per_frame(b)); bar.update(len(b))
+                for _, b in group: rows.append(f(b)); bar.update(len(b))
             _update_manifest(folder, params, {s.video: sigs[s.video]})      # each video is kept as soon as it is done
+
+def _crop_setup(project:Project, params:dict, sources:list, sigs:dict, crop)->dict:
+    "Crop by tracking: the options into `params` (the key), each tracking file's checksum into its video's signature; the files."
+    if not crop: return {}
+    from videoclf.tracking import crop_options, match_tracking
+    o = crop_options(**crop)
+    params['crop'] = {k: v for k, v in o.items() if k != 'tracking'}
+    files = match_tracking(o['tracking'] or project.root/'tracking', [s.video for s in sources])
+    for s in sources: sigs[s.video] = {**sigs[s.video], 'tracking': [files[s.video].name, file_checksum(files[s.video])]}
+    return files
+
+def _crop_boxes(sources:list, files:dict, crop)->dict|None:
+    "Video -> per-frame crop boxes (tracking.crop_boxes) of the frames as stored; None without crop."
+    if not crop: return None
+    from videoclf.tracking import crop_options, read_tracking, crop_boxes
+    o, out = crop_options(**crop), {}
+    for s in sources:
+        t = read_tracking(files[s.video], video=s.video)
+        n = s.known_frames()
+        if n is not None and len(t) != n:
+            raise VideoclfError(f"tracking file {files[s.video]} has {len(t)} rows for video '{s.video}', which has {n} frames; "
+                                "track the very frames that were extracted to crop them.")
+        out[s.video] = crop_boxes(t, s.read([0])[0].shape[:2], o['bodyparts'], o['size'], o['smooth'])
+    return out
 
 def _cache_key(params:dict)->str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
@@ -161,16 +188,19 @@ def frame_cache(project:Project,          # the project whose frames are cached
                 grayscale:bool=False,      # one channel instead of RGB
                 videos:list=None,          # videos to cache (default: all on disk, natural order)
                 workers:int=4,             # decoding threads (frame folders; a video file is decoded by one)
+                crop:dict=None,            # crop around the tracked animal first: {tracking, bodyparts, size, smooth} (tracking.crop_options)
                )->PerFrameStore:
     "Decode every frame once into memory-mapped uint8 arrays cache/frames/<key>/<video>.npy."
     videos = list(videos) if videos is not None else project.videos_on_disk()
     if not videos: raise VideoclfError(f"no frame folders in {project.data} and no videos in {project.videos}; extract frames or add videos first.")
     params = dict(kind='frames', frame_size=[int(s) for s in frame_size], grayscale=bool(grayscale), decoder=DECODER)
-    key = _cache_key(params); folder = project.cache/'frames'/key
     sources = frame_sources(project, videos)
     sigs = {s.video: s.signature() for s in sources}
+    files = _crop_setup(project, params, sources, sigs, crop)
+    key = _cache_key(params); folder = project.cache/'frames'/key
     stale = _stale_videos(folder, sources, sigs)
-    if stale: _write_caches(folder, params, stale, sigs, frame_size, grayscale, 64, workers, lambda b: b, 'frame cache')
+    if stale: _write_caches(folder, params, stale, sigs, frame_size, grayscale, 64, workers, lambda b: b, 'frame cache',
+                            boxes=_crop_boxes(stale, files, crop))
     return PerFrameStore(folder, videos, key)
 
 # %% ../nbs/09_cache.ipynb #c013
@@ -223,6 +253,7 @@ def extract_features(project:Project,     # the project whose frames are featuri
                      batch_size:int=32,   # frames per model call
                      videos:list=None,    # videos (default: all on disk, natural order)
                      workers:int=None,    # decoding threads (default: CPU count, at most 8)
+                     crop:dict=None,      # crop around the tracked animal first: {tracking, bodyparts, size, smooth}
                     )->PerFrameStore:
     "CNN features per frame, computed once per frame set and cached as memory-mapped float32 arrays."
     import keras
@@ -237,12 +268,103 @@ def extract_features(project:Project,     # the project whose frames are featuri
         frame_size = tuple(frame_size or bb.input_size); model = None
     params = dict(kind='features', backbone=ident, pooling=pooling, weights=_weights_id(weights), decoder=DECODER,
                   frame_size=[int(s) for s in frame_size])
-    key = _cache_key(params); folder = project.cache/'features'/key
     sources = frame_sources(project, videos)
     sigs = {s.video: s.signature() for s in sources}
+    files = _crop_setup(project, params, sources, sigs, crop)
+    key = _cache_key(params); folder = project.cache/'features'/key
     stale = _stale_videos(folder, sources, sigs)
     if stale:
         infer = graph_inference(model if model is not None else feature_backbone(backbone, weights, pooling, frame_size))
         per_frame = lambda b: np.asarray(infer(b.astype(np.float32)), np.float32).reshape(len(b), -1)
-        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_frame, 'features')
+        _write_caches(folder, params, stale, sigs, frame_size, False, batch_size, workers, per_frame, 'features',
+                      boxes=_crop_boxes(stale, files, crop))
     return PerFrameStore(folder, videos, key)
+
+# %% ../nbs/09_cache.ipynb #in202
+from dataclasses import dataclass
+from typing import Callable
+
+@dataclass(frozen=True)
+class PerFrameInput:
+    "A per-frame input: its kind ('pixels' or 'vectors') and `store(e, project, videos) -> PerFrameStore`."
+    name: str
+    kind: str
+    store: Callable
+    doc: str = ''
+
+PER_FRAME_INPUTS = {}
+INPUT_KINDS = ('pixels', 'vectors')
+
+def per_frame_input(name:str,   # registry name; fused inputs join names with '+'
+                    kind:str):  # 'pixels' (images for a CNN) or 'vectors' (a feature vector per frame)
+    "Decorator registering `store(e, project, videos) -> PerFrameStore` as the per-frame input `name`."
+    if kind not in INPUT_KINDS: raise ValueError(f"kind must be one of {INPUT_KINDS}, not {kind!r}")
+    if '+' in name: raise ValueError(f"'+' joins fused inputs; {name!r} cannot be registered")
+    def register(store):
+        PER_FRAME_INPUTS[name] = PerFrameInput(name, kind, store, (store.__doc__ or '').strip())
+        return store
+    return register
+
+def input_parts(
+    inputs:str,     # an input name, or vector inputs joined by '+', e.g. 'features+pose'
+)->list:            # the registered inputs it is made of
+    "The registered per-frame inputs of `inputs`, or a VideoclfError naming the unknown one."
+    parts = [p.strip() for p in str(inputs).split('+')]
+    for p in parts:
+        if p not in PER_FRAME_INPUTS:
+            raise VideoclfError(f"per-frame input {p!r} is unknown; the inputs are {list(PER_FRAME_INPUTS)}, "
+                                "and vector inputs fuse with '+', e.g. 'features+pose'.")
+    if len(parts) != len(set(parts)): raise VideoclfError(f"inputs {inputs!r} names an input twice.")
+    if len(parts) > 1 and any(PER_FRAME_INPUTS[p].kind != 'vectors' for p in parts):
+        raise VideoclfError(f"inputs {inputs!r}: only vector inputs fuse ({', '.join(n for n, i in PER_FRAME_INPUTS.items() if i.kind == 'vectors')}); "
+                            "pixel inputs feed a CNN one at a time.")
+    return [PER_FRAME_INPUTS[p] for p in parts]
+
+def input_kind(inputs:str)->str:
+    "'pixels' or 'vectors': what the per-frame input `inputs` gives a model."
+    return input_parts(inputs)[0].kind
+
+class FusedStore:
+    "Vector stores of the same videos side by side: row r is the concatenation of each store's row r (float32)."
+    def __init__(self, stores:list):
+        s0 = stores[0]
+        for s in stores[1:]:
+            if list(s.videos) != list(s0.videos) or list(s.n_frames) != list(s0.n_frames):
+                raise VideoclfError(f"cannot fuse {s.path} with {s0.path}: they hold {list(zip(s.videos, s.n_frames))} and "
+                                    f"{list(zip(s0.videos, s0.n_frames))} frames; the tracking or the frames of a video differ in length.")
+        self.stores, self.videos, self.n_frames, self.offsets = list(stores), list(s0.videos), list(s0.n_frames), s0.offsets
+        self.widths = [int(np.prod(s.shape_per_frame)) for s in stores]
+        self.shape_per_frame, self.dtype = (sum(self.widths),), np.dtype('float32')
+        self.path, self.key = s0.path, '+'.join(s.key for s in stores)
+    def __len__(self): return int(sum(self.n_frames))
+    def __repr__(self): return f"FusedStore({' + '.join(Path(s.path).parent.name for s in self.stores)}, {len(self.videos)} videos, {len(self)} frames, {self.shape_per_frame})"
+    def gather(self, rows)->np.ndarray:
+        "Per-frame vectors of global rows, each store's part after the other's: (..., sum of widths)."
+        rows = np.asarray(rows, dtype=np.int64)
+        return np.concatenate([s.gather(rows).reshape(*rows.shape, -1).astype(np.float32) for s in self.stores], -1)
+    def concat(self)->np.ndarray: return self.gather(np.arange(len(self)))
+
+def input_store(
+    inputs:str,        # a registered input, or vector inputs joined by '+'
+    e:dict,            # the options its stores read (an experiment's keys)
+    project:Project,   # the project
+    videos:list,       # videos, in storage order
+):                     # PerFrameStore, or FusedStore of several vector inputs
+    "The per-frame store of `inputs` (fused side by side when several)."
+    stores = [i.store(e, project, videos) for i in input_parts(inputs)]
+    return stores[0] if len(stores) == 1 else FusedStore(stores)
+
+@per_frame_input('frames', 'pixels')
+def _frames_input(e, project, videos):
+    "Decoded uint8 frames at frame_size (grayscale: one channel)."
+    return frame_cache(project, frame_size=tuple(e['frame_size']), grayscale=e['grayscale'], videos=videos, crop=e.get('crop'))
+
+@per_frame_input('features', 'vectors')
+def _features_input(e, project, videos):
+    "CNN features of each frame: pretrained_model_name, pooling, weights at frame_size (the backbone's by default)."
+    return extract_features(project, e['pretrained_model_name'], pooling=e['pooling'], weights=e['weights'],
+                            frame_size=tuple(e['frame_size']) if e['frame_size'] else None,
+                            batch_size=max(e['batch_size'], 32), videos=videos, crop=e.get('crop'))
+
+# %% ../nbs/09_cache.ipynb #in205
+from . import pose as _pose, motion_stream as _motion_stream   # noqa: E402,F401  register their per-frame inputs (chapters 09b, 09c)

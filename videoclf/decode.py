@@ -14,8 +14,9 @@ from tqdm.auto import tqdm
 from .core import VideoclfError
 
 # %% auto #0
-__all__ = ['DECODER', 'REDUCTIONS', 'reduction', 'jpeg_shape', 'fit_frame', 'decode_frame', 'decoded_batches', 'frame_indices',
-           'VideoReader', 'frame_timing', 'write_vfr_mp4', 'read_ahead', 'frame_number', 'numbering_gaps']
+__all__ = ['DECODER', 'REDUCTIONS', 'reduction', 'jpeg_shape', 'crop_box', 'fit_frame', 'decode_frame', 'decoded_batches',
+           'frame_indices', 'VideoReader', 'frame_timing', 'write_vfr_mp4', 'read_ahead', 'frame_number',
+           'numbering_gaps']
 
 # %% ../nbs/01a_decode.ipynb #dc05
 DECODER = 'cv2-box-linear-v2'     # the decoding recipe; part of every per-frame cache key
@@ -56,14 +57,27 @@ def _shrink(img, r:int):
     H, W = img.shape[:2]
     return cv2.resize(img, (-(-W // r), -(-H // r)), interpolation=cv2.INTER_AREA)
 
+def crop_box(
+    img:np.ndarray,        # a decoded frame, (H, W[, C])
+    box,                   # (x0, y0, width, height) in its pixels; None: the whole frame
+)->np.ndarray:             # the part of the frame inside the box (a view)
+    "The box of a frame: the one way frames are cropped (around a tracked animal) before they are resized."
+    if box is None: return img
+    x0, y0, bw, bh = (int(v) for v in box)
+    out = img[max(y0, 0):max(y0, 0) + bh, max(x0, 0):max(x0, 0) + bw]
+    if not out.size: raise VideoclfError(f"crop box {tuple(box)} lies outside the frame of {img.shape[1]}x{img.shape[0]} pixels.")
+    return out
+
 def fit_frame(
     frame:np.ndarray,      # a decoded uint8 frame: (H, W, 3) BGR as OpenCV decodes it, (H, W, 4) BGRA or (H, W[, 1]) grey
     frame_size:tuple=None, # (height, width) the model reads; None: keep the frame's size
     grayscale:bool=False,  # one grey channel instead of RGB
+    box=None,              # (x0, y0, width, height) to crop first, in the frame's pixels (e.g. around a tracked animal); None: whole frame
 )->np.ndarray:             # uint8 (h, w, 3) RGB, or (h, w, 1) grey
-    "A decoded frame as the model reads it: shrunk by 2/4/8 if large, resized to `frame_size`, RGB or grey."
+    "A decoded frame as the model reads it: cropped to `box`, shrunk by 2/4/8 if large, resized to `frame_size`, RGB or grey."
     img = np.asarray(frame)
     if img.dtype != np.uint8: raise VideoclfError(f"frames must be uint8 as OpenCV decodes them, not {img.dtype}.")
+    img = crop_box(img, box)
     if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
     if img.ndim == 3 and img.shape[2] == 4: img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] != 3):
@@ -85,9 +99,10 @@ def decode_frame(
     source,                # an image file (JPEG, PNG, ...), or a decoded frame (see `fit_frame`)
     frame_size:tuple=None, # (height, width) the model reads; None: the frame's own size
     grayscale:bool=False,  # one grey channel instead of RGB
+    box=None,              # (x0, y0, width, height) to crop first (see `fit_frame`)
 )->np.ndarray:             # uint8 (h, w, 3) RGB, or (h, w, 1) grey
     "The pixels a model reads for one frame, from a file or a decoded video frame: one recipe for every source."
-    if isinstance(source, np.ndarray): return fit_frame(source, frame_size, grayscale)
+    if isinstance(source, np.ndarray): return fit_frame(source, frame_size, grayscale, box)
     path = Path(source)
     try: data = path.read_bytes()
     except FileNotFoundError: raise VideoclfError(f"frame {path} does not exist; the frame folder changed while it was read.") from None
@@ -100,7 +115,7 @@ def decode_frame(
     except cv2.error: img = None
     if img is None: raise _damaged(path, "cannot be decoded (damaged, empty or not an image)")
     if img.dtype != np.uint8: img = cv2.convertScaleAbs(img, alpha=255 / np.iinfo(img.dtype).max)   # 16-bit PNG/TIFF
-    return fit_frame(img, frame_size, grayscale)
+    return fit_frame(img, frame_size, grayscale, box)
 
 # %% ../nbs/01a_decode.ipynb #dc16
 def decoded_batches(
@@ -110,12 +125,14 @@ def decoded_batches(
     batch_size:int=32,     # frames per batch
     workers:int=None,      # decoding threads (default: CPU count, at most 8)
     ahead:int=None,        # batches decoded ahead of the consumer (default: workers + 1)
+    boxes=None,            # a crop box per source (see `fit_frame`); None: whole frames
 ):                         # yields uint8 arrays (b, h, w, c), in order
     "Decode frames in batches on a thread pool, a few batches ahead of whoever consumes them."
     workers = workers or min(8, os.cpu_count() or 1)
     ahead = ahead or workers + 1
-    def batch(chunk): return np.stack([decode_frame(s, frame_size, grayscale) for s in chunk])
-    chunks = (sources[i:i + batch_size] for i in range(0, len(sources), batch_size))
+    def batch(chunk): return np.stack([decode_frame(s, frame_size, grayscale, b) for s, b in chunk])
+    items = list(zip(sources, boxes if boxes is not None else [None] * len(sources)))
+    chunks = (items[i:i + batch_size] for i in range(0, len(items), batch_size))
     ex = ThreadPoolExecutor(workers)
     try:
         pending = collections.deque(ex.submit(batch, c) for c in itertools.islice(chunks, ahead))

@@ -155,6 +155,64 @@ def unreviewed(k, v):
     _bad(k, v, "'exclude', 'include' or a weight in (0, 1)")
 unreviewed.allowed = "'exclude', 'include' or a weight in (0, 1)"
 
+# %% ../nbs/11_experiment.ipynb #in501
+def _inputs(k, v):
+    "Checker: None (the architecture's input) or a per-frame input of `cache.PER_FRAME_INPUTS`, vector inputs fused with '+'."
+    if v is None: return None
+    from videoclf.cache import input_parts
+    if not isinstance(v, str) or not v.strip(): _bad(k, v, _inputs.allowed)
+    try: return '+'.join(i.name for i in input_parts(v))
+    except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
+_inputs.allowed = "None or an input of cache.PER_FRAME_INPUTS ('frames', 'features', 'pose', ...; vectors fuse: 'features+pose')"
+
+def _tracking(k, v):
+    "Checker: None (the project's tracking/ folder) or an existing tracking file or folder."
+    if v is None: return None
+    if isinstance(v, (str, Path)) and Path(v).expanduser().exists(): return str(Path(v).expanduser().absolute())
+    if isinstance(v, (str, Path)): raise VideoclfError(f"experiment key '{k}': tracking file or folder {v} does not exist.")
+    _bad(k, v, _tracking.allowed)
+_tracking.allowed = 'None (<project>/tracking) or a tracking file or folder'
+
+def _options_of(fn, skip:int):
+    "Checker of a dict of keyword options of `fn` (its parameters after the first `skip`): the options that differ from the defaults, or None."
+    import inspect
+    params = list(inspect.signature(fn).parameters.values())[skip:]
+    def check(k, v):
+        if v is None: v = {}
+        if not isinstance(v, dict): _bad(k, v, check.allowed)
+        for o in v:
+            if o not in [p.name for p in params]:
+                raise VideoclfError(f"experiment key '{k}': option {o!r} is unknown.{did_you_mean(o, [p.name for p in params])} "
+                                    f"The options are {[p.name for p in params]}.")
+        canon = lambda x: list(x) if isinstance(x, tuple) else x
+        out = {p.name: canon(v[p.name]) for p in params if p.name in v and canon(v[p.name]) != canon(p.default)}
+        return out or None                     # only what differs from the defaults: {} and None are the same experiment
+    check.allowed = 'a dict with keys ' + ', '.join(p.name for p in params)
+    return check
+
+def _pose(k, v):
+    from videoclf.pose import pose_store
+    return _options_of(pose_store, 3)(k, v)
+_pose.allowed = 'a dict with keys reference, body, lags, animal, min_likelihood, interpolate (see videoclf.pose.pose_store)'
+
+def _motion(k, v):
+    from videoclf.motion_stream import motion_options
+    out = _options_of(motion_options, 0)(k, v)
+    try: motion_options(**(out or {}))
+    except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
+    return out
+def _crop(k, v):
+    "Checker: None (whole frames) or the options of cropping around the tracked animal (`tracking.crop_options`), defaults filled in."
+    if v is None: return None
+    from videoclf.tracking import crop_options
+    if not isinstance(v, dict): _bad(k, v, _crop.allowed)
+    try: return crop_options(**v)
+    except TypeError as err: raise VideoclfError(f"experiment key '{k}': {err}; the options are tracking, bodyparts, size, smooth.") from None
+    except VideoclfError as err: raise VideoclfError(f"experiment key '{k}': {err}") from None
+_crop.allowed = 'None or {tracking, bodyparts, size, smooth} (see videoclf.tracking.crop_options)'
+
+_motion.allowed = "a dict with keys kind ('difference', 'flow_dis', 'flow_farneback'), encoding ('colour', 'channels')"
+
 # %% ../nbs/11_experiment.ipynb #c008
 @dataclass(frozen=True)
 class Key:
@@ -250,6 +308,14 @@ EXPERIMENT_KEYS = [
     Key('baseline_gamma2', 11000.0, float_in(0), "target 'burst': steepness of the baseline's quiet-now term"),
     Key('unreviewed', 'exclude', unreviewed, "labels a model gave and no person reviewed (labels.csv source 'model:<id>'): "
         "'exclude' them, 'include' them, or train on a random fraction (the weight) of them; valid/test use reviewed frames unless 'include'"),
+    # inputs beyond whole frames (chapters 09a-09c)
+    Key('inputs', None, _inputs, "per-frame input the model reads: None (the architecture's), 'frames', 'features', 'pose', ... "
+        "(cache.PER_FRAME_INPUTS); vector inputs fuse per frame with '+', e.g. 'features+pose'"),
+    Key('tracking', None, _tracking, "tracking files (DeepLabCut, SLEAP, plain CSV) of the 'pose' input: a file or folder; None: <project>/tracking"),
+    Key('pose', None, _pose, "pose features: {reference, body, lags, animal, min_likelihood, interpolate} (see videoclf.pose.pose_store)"),
+    Key('crop', None, _crop, "crop every frame around the tracked animal before resizing: None or {tracking (None: <project>/tracking), "
+        "bodyparts (None: all), size (160 px), smooth (5 frames)}; frames, features and their caches' keys follow it"),
+    Key('motion', None, _motion, "motion stream ('motion', 'motion_features' inputs, two_stream): {kind: 'difference' | 'flow_dis' | 'flow_farneback', encoding: 'colour' | 'channels'}"),
 ]
 KEYS = {k.name: k for k in EXPERIMENT_KEYS}
 
@@ -294,6 +360,11 @@ def _rules(e:dict, arch, seq)->list:
                     f"({', '.join(n for n, m in SEQUENCE_MODELS.items() if m.bidirectional)}) of the video_lrcnn_* family; "
                     + (f"sequence_model is '{seq.name}'" if arch.uses_sequence_model else f"architecture '{arch.name}' has no sequence model")
                     + ". Set bidirectional=False.")
+    if e['inputs']:
+        from videoclf.cache import input_kind
+        if input_kind(e['inputs']) != input_kind(arch.inputs):
+            msgs.append(f"architecture '{arch.name}' reads {input_kind(arch.inputs)} ({arch.inputs}); inputs {e['inputs']!r} are "
+                        f"{input_kind(e['inputs'])}: choose an architecture over {input_kind(e['inputs'])} or other inputs.")
     if arch.check: msgs += arch.check(e)
     return msgs
 

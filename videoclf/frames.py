@@ -12,8 +12,8 @@ import pandas as pd
 import cv2
 from tqdm.auto import tqdm
 from .core import (VideoclfError, Project, frame_file_name, list_frames, natural_key, save_json, load_json,
-                           IMAGE_EXTS, VIDEO_EXTS, is_video_file, list_videos)
-from .decode import VideoReader, frame_indices
+                           IMAGE_EXTS, VIDEO_EXTS, is_video_file, list_videos, file_checksum)
+from .decode import VideoReader, frame_indices, crop_box
 
 # %% auto #0
 __all__ = ['video_info', 'frame_folder_status', 'extract_frames', 'find_videos', 'extract_videos']
@@ -74,8 +74,9 @@ def _warn_damage(out:Path, st:dict):
                       "overwrite=True (`videoclf extract --overwrite`): it rewrites the extracted frames and keeps the "
                       "folder's other files.")
 
-def _settings_differ(meta, fps, size, quality, grayscale):
+def _settings_differ(meta, fps, size, quality, grayscale, crop=None):
     diffs = []
+    if meta.get('crop') != crop: diffs.append(f"crop {meta.get('crop')} (asked {crop})")
     if fps is not None and not math.isclose(meta['fps'], fps, rel_tol=1e-6): diffs.append(f"fps {meta['fps']:g} (asked {fps:g})")
     if fps is None and meta.get('requested_fps') is not None: diffs.append(f"fps {meta['fps']:g} (asked every frame)")
     if size is not None and (meta['height'], meta['width']) != tuple(size):
@@ -84,8 +85,9 @@ def _settings_differ(meta, fps, size, quality, grayscale):
     if int(meta['quality']) != int(quality): diffs.append(f"quality {meta['quality']} (asked {quality})")
     return diffs
 
-def _encode_write(frame, dest, size, grayscale, quality)->int:
-    "Resize, convert and encode one frame as JPEG into `dest`; returns the bytes written."
+def _encode_write(frame, dest, size, grayscale, quality, box=None)->int:
+    "Crop (`decode.crop_box`), resize, convert and encode one frame as JPEG into `dest`; returns the bytes written."
+    frame = crop_box(frame, box)
     if size is not None and frame.shape[:2] != tuple(size):
         frame = cv2.resize(frame, (size[1], size[0]), interpolation=cv2.INTER_AREA)
     if grayscale: frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -110,6 +112,25 @@ def _install(tmp:Path, out:Path, meta:dict, previous:list):
     save_json(out/'extraction.json', meta)
     shutil.rmtree(tmp, ignore_errors=True)
 
+# %% ../nbs/02_frames.ipynb #in701
+def _crop_record(project:Project, name:str, crop)->tuple:
+    "(what extraction.json records of the crop, the tracking table) of video `name`; (None, None) without crop."
+    if not crop: return None, None
+    from videoclf.tracking import crop_options, match_tracking, read_tracking
+    o = crop_options(**crop)
+    f = match_tracking(o['tracking'] or project.root/'tracking', [name])[name]
+    return {**{k: v for k, v in o.items() if k != 'tracking'}, 'tracking': [f.name, file_checksum(f)]}, read_tracking(f, video=name)
+
+def _extraction_boxes(reader:VideoReader, crop, table)->np.ndarray|None:
+    "A crop box per source frame of the video (`tracking.crop_boxes`), or None without crop."
+    if not crop: return None
+    from videoclf.tracking import crop_options, crop_boxes
+    if len(table) < reader.n_source:
+        raise VideoclfError(f"the tracking of {reader.path.name} has {len(table)} rows, the video {reader.n_source} frames; "
+                            "track every frame of the video to crop its frames.")
+    o = crop_options(**crop)
+    return crop_boxes(table, (reader.height, reader.width), o['bodyparts'], o['size'], o['smooth'])
+
 # %% ../nbs/02_frames.ipynb #c016
 def extract_frames(
     video_path,               # the video file
@@ -122,6 +143,7 @@ def extract_frames(
     name:str=None,            # video name (folder and frame-name prefix); default the file stem
     workers:int=None,         # JPEG-encoding threads (default: CPU count, at most 8)
     progress:bool=True,       # show a progress bar
+    crop:dict=None,           # crop around the tracked animal first: {tracking, bodyparts, size, smooth} (`tracking.crop_options`)
 )->Path:                      # the folder with the frames
     "Extract the frames of one video into `data/<video>/`, with `extraction.json` written last."
     video_path = Path(video_path)
@@ -139,8 +161,9 @@ def extract_frames(
                             "Move or rename the file, or extract under another name (name=...).")
     st = frame_folder_status(project, name)
     rec = st['record']
+    crop_rec, track = _crop_record(project, name, crop)
     if st['complete'] and not overwrite:
-        diffs = _settings_differ(rec, fps, size, quality, grayscale)
+        diffs = _settings_differ(rec, fps, size, quality, grayscale, crop_rec)
         if diffs: raise VideoclfError(f"{out} was extracted with other settings: {', '.join(diffs)}. "
                                       "Pass overwrite=True to extract it again.")
         _warn_damage(out, st)
@@ -153,6 +176,7 @@ def extract_frames(
                             "name (name=...).")
     reader = VideoReader(video_path, fps)
     src_fps, n_expected = reader.source_fps, len(reader)
+    boxes = _extraction_boxes(reader, crop, track)
     tmp = _partial_dir(out)
     if tmp.exists(): shutil.rmtree(tmp)            # left over from an interrupted run
     tmp.mkdir(parents=True)
@@ -163,9 +187,10 @@ def extract_frames(
             pending = collections.deque()
             with tqdm(total=n_expected or None, desc=name, unit='frame', disable=not progress, leave=False) as bar:
                 for k, (i, frame) in enumerate(reader):      # warns when the file holds fewer frames than its header says
-                    if shape is None: shape = frame.shape
+                    box = None if boxes is None else boxes[i]
+                    if shape is None: shape = crop_box(frame, box).shape
                     dest = tmp/frame_file_name(name, k + 1, n_expected)
-                    pending.append(pool.submit(_encode_write, frame, dest, size, grayscale, quality))
+                    pending.append(pool.submit(_encode_write, frame, dest, size, grayscale, quality, box))
                     src_idx.append(i); bar.update(1)
                     while len(pending) > 2 * workers: sizes.append(pending.popleft().result())
                 while pending: sizes.append(pending.popleft().result())
@@ -181,7 +206,7 @@ def extract_frames(
                     fps=src_fps if fps is None else float(fps), requested_fps=fps, n_frames=len(src_idx),
                     width=int(w), height=int(h), grayscale=bool(grayscale), quality=int(quality),
                     source_frames=src_idx, frame_times=times, frames=names, frame_bytes=sizes, vfr=timing['vfr'],
-                    complete=True)
+                    complete=True, **({'crop': crop_rec} if crop_rec else {}))
         _install(tmp, out, meta, previous=_written(rec, name) if rec else [])
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -45,7 +45,7 @@ class FrameSource:
     def problems(self)->dict: return {}                       # what is off with the frames, and how to fix it
     def known_frames(self)->int|None: return self.n_frames    # the count when known without decoding anything
     def signature(self)->dict: raise NotImplementedError      # changes whenever the frames change (the caches' key)
-    def batches(self, frame_size, grayscale=False, batch_size=32, workers=None): raise NotImplementedError
+    def batches(self, frame_size, grayscale=False, batch_size=32, workers=None, boxes=None): raise NotImplementedError
     def read(self, indices, frame_size=None, grayscale=False)->np.ndarray: raise NotImplementedError
 
     def index_of(self,
@@ -116,9 +116,10 @@ class FolderSource(FrameSource):
                 grayscale:bool=False, # one grey channel instead of RGB
                 batch_size:int=32,    # frames per batch
                 workers:int=None,     # decoding threads (default: CPU count, at most 8)
+                boxes=None,           # a crop box per frame (`decode.fit_frame`); None: whole frames
                ):                     # yields uint8 (b, h, w, c) batches, in order
         "Every frame, decoded and fitted to the model's frame size, in batches, on a thread pool."
-        yield from decoded_batches([self.path/n for n in self.names], frame_size, grayscale, batch_size=batch_size, workers=workers)
+        yield from decoded_batches([self.path/n for n in self.names], frame_size, grayscale, batch_size=batch_size, workers=workers, boxes=boxes)
 
     def read(self,
              indices,               # frame positions (0-based)
@@ -188,6 +189,7 @@ class VideoSource(FrameSource):
                 grayscale:bool=False, # one grey channel instead of RGB
                 batch_size:int=32,    # frames per batch
                 workers:int=None,     # unused: a video is decoded by one thread, in order
+                boxes=None,           # a crop box per frame (`decode.fit_frame`); None: whole frames
                ):                     # yields uint8 (b, h, w, c) batches, in order
         "Every frame, decoded once in order and fitted to the model's frame size; the pass records the count if needed."
         rec = getattr(self, '_rec', None) or self.project.video_record(self.video)
@@ -195,7 +197,7 @@ class VideoSource(FrameSource):
         reader = VideoReader(self.path, n_frames=rec['n_frames'] if rec else None)
         batch, n = [], 0
         for _, frame in reader:
-            batch.append(fit_frame(frame, frame_size, grayscale))
+            batch.append(fit_frame(frame, frame_size, grayscale, None if boxes is None else boxes[n + len(batch)]))
             if len(batch) == batch_size: n += len(batch); yield np.stack(batch); batch = []
         if batch: n += len(batch); yield np.stack(batch)
         if not rec: self._make_record(reader.timing(), sig, skip=('frame_count',) if reader.n_read < reader.n_expected else ())

@@ -101,9 +101,14 @@ def make_synthetic_videos(
     size:tuple=(64, 64),    # frame (height, width)
     seed:int=0,             # random seed: the same seed gives the same videos
     kind:str='chase',       # 'chase' (rest vs chase) or 'bursty' (calm, precursor, burst)
+    tracking:str=None,      # also write the discs' tracked centres in this format ('dlc_csv', 'dlc_h5', 'sleap_h5', 'plain_csv')
+    tracking_dir=None,      # where the tracking files go (default folder/tracking)
 )->pd.DataFrame:            # the intervals: video, start, end (s), label
     "Write small synthetic videos of moving discs and their interval annotations (`intervals.csv`)."
     if kind not in KINDS: raise VideoclfError(f"kind must be one of {list(KINDS)}, not {kind!r}.")
+    if tracking:
+        from videoclf.tracking import TRACKING_FORMATS
+        if tracking not in TRACKING_FORMATS: raise VideoclfError(f"tracking must be one of {list(TRACKING_FORMATS)}, not {tracking!r}.")
     if n_videos < 1 or n_frames < 2: raise VideoclfError(f"need n_videos >= 1 and n_frames >= 2, not {n_videos}, {n_frames}.")
     if len(size) != 2 or min(size) < 16: raise VideoclfError(f"size must be (height, width), each at least 16, not {size}.")
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
@@ -123,11 +128,25 @@ def make_synthetic_videos(
             for t in range(n_frames): wr.write(_render(bg, centres[t], radius, rng))
         finally: wr.release()
         os.replace(tmp, folder/f'{name}.avi')
+        if tracking: _write_tracking(centres, tracking, Path(tracking_dir or folder/'tracking'), name, np.random.default_rng([seed, v, 1]))
         for state, a, b in segs:
             if state == KINDS[kind]['label']: rows.append((name, a / fps, b / fps, state))
     iv = pd.DataFrame(rows, columns=['video', 'start', 'end', 'label'])
     save_csv(folder/'intervals.csv', iv)
     return iv
+
+# %% ../nbs/01_synthetic.ipynb #in102
+_LOST = 0.03        # fraction of points a tracker loses (wrong position, low likelihood)
+
+def _write_tracking(centres, fmt, folder, name, rng):
+    "Write the disc centres (n, discs, 2) with tracker noise, likelihoods and lost points as a tracking file of `fmt`."
+    from videoclf.tracking import write_tracking_examples
+    xy = centres + rng.normal(scale=0.5, size=centres.shape)
+    p = np.clip(rng.normal(0.97, 0.02, size=centres.shape[:2]), 0, 1)
+    lost = rng.random(centres.shape[:2]) < _LOST
+    p[lost] = rng.uniform(0, 0.3, size=lost.sum())
+    xy[lost] = rng.uniform(0, centres.max(), size=(lost.sum(), 2))
+    write_tracking_examples(folder, xy, p, [f'disc{j}' for j in range(centres.shape[1])], name, formats=(fmt,))
 
 # %% ../nbs/01_synthetic.ipynb #c025
 def synthetic_project(
@@ -140,6 +159,7 @@ def synthetic_project(
     kind:str='chase',       # 'chase' or 'bursty' (see make_synthetic_videos)
     splits:bool=True,       # add a split column: last video test, the one before valid, the rest train
     progress:bool=False,    # progress bars while extracting
+    tracking:str=None,      # also write the discs' tracking to tracking/ in this format (see make_synthetic_videos)
 )->Project:                 # the project, with frames and labels.csv
     "A complete small project from synthetic videos: videos, frames, labels and splits."
     from videoclf.frames import extract_videos
@@ -147,7 +167,8 @@ def synthetic_project(
     if splits and n_videos < 3:
         raise VideoclfError(f"splits=True needs n_videos >= 3 (train, valid, test), not {n_videos}.")
     prj = Project(root).mkdirs()
-    make_synthetic_videos(prj.videos, n_videos=n_videos, n_frames=n_frames, fps=fps, size=size, seed=seed, kind=kind)
+    make_synthetic_videos(prj.videos, n_videos=n_videos, n_frames=n_frames, fps=fps, size=size, seed=seed, kind=kind,
+                          tracking=tracking, tracking_dir=prj.root/'tracking')
     summary = extract_videos(prj, progress=progress)
     if (summary.status == 'failed').any():
         raise VideoclfError(f"extracting the synthetic videos failed: {summary[summary.status == 'failed'].error.tolist()}")

@@ -57,15 +57,11 @@ def experiment_store(
     e:dict,            # validated experiment
     project:Project,   # the project whose frames are read
     videos:list,       # videos, in storage order
-):                     # PerFrameStore: CNN features (frozen architectures) or uint8 pixels at the frame size
-    "The per-frame cache an experiment reads (computed once, shared by every experiment that needs the same)."
-    from videoclf.architectures import ARCHITECTURES
-    from videoclf import cache
-    if ARCHITECTURES[e['architecture']].inputs == 'features':
-        return cache.extract_features(project, e['pretrained_model_name'], pooling=e['pooling'], weights=e['weights'],
-                                      frame_size=tuple(e['frame_size']) if e['frame_size'] else None,
-                                      batch_size=max(e['batch_size'], 32), videos=videos)
-    return cache.frame_cache(project, frame_size=tuple(e['frame_size']), grayscale=e['grayscale'], videos=videos)
+):                     # PerFrameStore (or FusedStore): CNN features, uint8 pixels, pose features, ...
+    "The per-frame cache an experiment reads (computed once, shared by every experiment that needs the same): its input's entry of `cache.PER_FRAME_INPUTS`."
+    from videoclf.architectures import experiment_inputs
+    from videoclf.cache import input_store
+    return input_store(experiment_inputs(e), e, project, videos)
 
 def experiment_data(
     e:dict,            # validated experiment
