@@ -222,7 +222,14 @@ TrainedModel.write_frame_predictions = _write_frame_predictions
 def _stages(self):
     "(prepare(BGR frame) -> model pixels, per_frame(batch) -> (b, ...), head(windows) -> probs) for streaming."
     if self._per_frame is not None: return self._prepare, self._per_frame, self._head
-    from videoclf.architectures import split_model
+    from videoclf.architectures import split_model, experiment_inputs
+    reads = experiment_inputs(self.e)
+    if reads not in ('features', 'frames') or self.e.get('crop'):
+        what = f"crops its frames around the tracked animal (crop={self.e['crop']})" if self.e.get('crop') else f"reads '{reads}' per frame"
+        raise VideoclfError(f"model '{self.model_id}' {what}, which a video file alone cannot give when streamed. Put the "
+                            "video in a project (its videos/ folder, with its tracking file in tracking/ where the model "
+                            "needs one) and predict that project: `predict(project, model_id, inputs=<its folder>)` reads "
+                            "every input through the project's caches.")
     if self.arch.inputs == 'features':
         from videoclf.cache import feature_backbone, graph_inference
         from videoclf.backbones import get_backbone
