@@ -8,11 +8,11 @@ from pathlib import Path
 from benchmarks.common import RESULTS, ROOT, fmt
 
 BENCHMARKS = ['bench_extract', 'bench_memory', 'bench_features', 'bench_train', 'bench_predict', 'bench_stream',
-              'bench_ray', 'bench_video_native', 'bench_temporal', 'bench_inputs']
+              'bench_ray', 'bench_video_native', 'bench_temporal', 'bench_inputs', 'bench_gpu']
 # the column holding each benchmark's ratio, and how to label the row
 RATIO = dict(bench_extract='ratio', bench_memory='ratio_to_array', bench_features='ratio', bench_train='ratio',
              bench_predict='speedup', bench_stream='ratio', bench_ray='ratio', bench_video_native='ratio',
-             bench_temporal='ratio', bench_inputs='ratio')
+             bench_temporal='ratio', bench_inputs='ratio', bench_gpu='ratio')
 
 def summary(results:dict)->str:
     "A markdown table: one line per measured row, with its ratio, target and whether it is met."

@@ -120,3 +120,52 @@ def test_batch_prediction_on_ray(grid_run):
     prediction_file(out, 'synth_01').unlink()
     again = predict_videos(prj, 1, prj.videos, out, backend='ray', progress=False)
     assert again.status.tolist() == ['done', 'predicted', 'done'], again.to_string()
+
+LEAN = r"""
+import json, os, time
+from pathlib import Path
+from videoclf.distributed import ray_session
+
+def descendants(pid):
+    kids = {}
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try: kids.setdefault(int((d/'stat').read_text().rsplit(')', 1)[1].split()[1]), []).append(int(d.name))
+        except (OSError, IndexError, ValueError): pass
+    out, todo = [], [pid]
+    while todo: p = todo.pop(); out += kids.get(p, []); todo += kids.get(p, [])
+    return out
+
+def cmdline(pid):
+    try: return Path(f'/proc/{pid}/cmdline').read_bytes().replace(b'\0', b' ').decode()
+    except OSError: return ''
+
+from videoclf.core import Project
+from videoclf.grid import grid_experiments, save_experiments, run_grid, fake_train
+prj = Project(os.environ['LEAN_PROJECT']).mkdirs()
+save_experiments(grid_experiments({'architecture': 'image_mlp_frozen', 'dropout': [0.1, 0.2, 0.3]}, verbose=False), prj)
+with ray_session(num_cpus=1) as ray:
+    answer = ray.get(ray.remote(num_cpus=1)(lambda: os.getpid()).remote())
+    runs = run_grid(prj, backend='ray', train_fn=fake_train, progress=False)
+    during = {p: cmdline(p) for p in descendants(os.getpid())}
+pids = [(prj.model_dir(i)/'calls.log').read_text().split() for i in (1, 2, 3)]
+t = time.time()
+while time.time() - t < 20 and [p for p in during if Path(f'/proc/{p}').exists()]: time.sleep(0.2)
+print('@@' + json.dumps(dict(answer=answer, during=during, left=[p for p in during if Path(f'/proc/{p}').exists()],
+                             status=runs.status.tolist(), pids=pids)))
+"""
+
+def test_local_ray_is_lean_and_leaves_nothing(tmp_path):
+    """A new Ray on this machine (ray_session(), as run_grid starts it) runs tasks without the autoscaler monitor and the
+    log monitor, one worker process runs trial after trial (TensorFlow imported once per worker, not per trial), and
+    its end leaves no process."""
+    env = {**os.environ, 'RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER': '0', 'LEAN_PROJECT': str(tmp_path/'p')}
+    r = subprocess.run([sys.executable, '-c', LEAN], capture_output=True, text=True, timeout=300, env=env)
+    line = [l for l in r.stdout.splitlines() if l.startswith('@@')]
+    assert line, r.stdout[-2000:] + r.stderr[-3000:]
+    out = json.loads(line[0][2:])
+    cmds = ' | '.join(out['during'].values())
+    assert out['answer'] > 0 and 'gcs_server' in cmds and 'raylet' in cmds, cmds
+    assert 'monitor.py' not in cmds, cmds        # neither the autoscaler's monitor.py nor log_monitor.py
+    assert not out['left'], f"processes left behind: {[out['during'][str(p)] for p in out['left']]}"
+    assert out['status'] == ['trained'] * 3 and len({p for ps in out['pids'] for p in ps}) == 1, out   # one CPU: one worker, reused

@@ -11,8 +11,9 @@ from .claims import read_claim, pid_alive, _host
 from .grid import GridRun, GridBoard, run_row, finished_status, save_failure, _score
 
 # %% auto #0
-__all__ = ['RAY_INSTALL', 'require_ray', 'ray_session', 'trial_slots', 'check_resources', 'tf_threads', 'in_task', 'attempt_name',
-           'attempt_node', 'attempt_alive', 'release_claim', 'ray_trial', 'free_claim', 'ray_grid']
+__all__ = ['RAY_INSTALL', 'require_ray', 'ray_session', 'start_local_ray', 'trial_slots', 'check_resources', 'tf_threads',
+           'in_task', 'attempt_name', 'attempt_node', 'attempt_alive', 'release_claim', 'ray_trial', 'free_claim',
+           'ray_grid']
 
 # %% ../nbs/14a_ray.ipynb #ry105
 RAY_INSTALL = "pip install 'videoclf[ray]'"
@@ -34,16 +35,46 @@ def ray_session(
     "Ray for the block: this process's open session, the cluster at `address`, or a new local Ray shut down afterwards."
     ray = require_ray()
     if ray.is_initialized(): yield ray; return
-    kw = (dict(address=address) if address else     # 'local': a new Ray, never one a `ray start` left running
-          dict(address='local', num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False))
-    try: ray.init(log_to_driver=False, logging_level='WARNING', **kw)
-    except ConnectionError as err:
-        raise VideoclfError(
-            f"no Ray cluster at address={address!r} ({str(err).strip().splitlines()[0][:200]}). Start one with `ray start "
-            "--head` on the head machine and `ray start --address=<head ip>:6379` on each of the others, or pass "
-            "address=None to run Ray on this machine only.") from None
+    if address is None: stop = start_local_ray(ray, num_cpus, num_gpus)
+    else:
+        try: ray.init(address=address, log_to_driver=False, logging_level='WARNING')
+        except ConnectionError as err:
+            raise VideoclfError(
+                f"no Ray cluster at address={address!r} ({str(err).strip().splitlines()[0][:200]}). Start one with `ray start "
+                "--head` on the head machine and `ray start --address=<head ip>:6379` on each of the others, or pass "
+                "address=None to run Ray on this machine only.") from None
+        stop = ray.shutdown
     try: yield ray
-    finally: ray.shutdown()
+    finally: stop()
+
+def start_local_ray(
+    ray,                # the ray module
+    num_cpus:int=None,  # CPUs it may use (default all)
+    num_gpus:int=None,  # GPUs it may use (default all)
+):                      # stop(): disconnects and ends every process it started
+    "Start a new Ray on this machine without the processes a grid does not use (autoscaler monitor, log monitor, dashboard UI), and connect."
+    try:
+        from ray._private.node import Node
+        from ray._private.parameter import RayParams
+        params = RayParams(num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, no_monitor=True,
+                           include_log_monitor=False)
+    except (ImportError, TypeError, AttributeError):   # a Ray whose internals moved: its usual start
+        ray.init(address='local', num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, log_to_driver=False,
+                 logging_level='WARNING')
+        return ray.shutdown
+    with contextlib.suppress(ImportError):   # what ray.init does first for a new cluster: no usage reports, a token if asked
+        from ray._common.usage import usage_lib
+        usage_lib.set_usage_stats_enabled_via_env_var(False)
+    with contextlib.suppress(ImportError):
+        from ray._private.authentication.authentication_token_setup import ensure_token_if_auth_enabled
+        ensure_token_if_auth_enabled({}, create_token_if_missing=True)
+    node = Node(params, head=True, shutdown_at_exit=True, spawn_reaper=True, ray_init_cluster=True)
+    def stop():
+        try: ray.shutdown()
+        finally: node.kill_all_processes(check_alive=False, allow_graceful=True)
+    try: ray.init(address=node.address, log_to_driver=False, logging_level='WARNING')
+    except BaseException: stop(); raise
+    return stop
 
 # %% ../nbs/14a_ray.ipynb #ry107
 def trial_slots(
