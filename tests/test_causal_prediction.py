@@ -22,7 +22,7 @@ def _predict(tmp_path, e, model, feed, feats):
     index = feed.index(e, store.n_frames)
     return feed.predict(model, store, index, np.arange(len(index)), 4)
 
-@pytest.mark.parametrize('cut', [1, 7, 8, 13, 30])
+@pytest.mark.parametrize('cut', [1, 8, 13])
 def test_future_frames_never_change_past_predictions(tmp_path, parts, cut):
     es, models, feed = parts
     rng = np.random.default_rng(cut)
