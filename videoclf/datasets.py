@@ -11,7 +11,7 @@ from .core import VideoclfError, Project, read_labels, natural_key
 from .classes import LabelMap, decide, labels_of   # label maps and the decision rule (chapter 03b_classes)
 
 # %% auto #0
-__all__ = ['frame_table', 'class_weights', 'oversample', 'augment_windows', 'WindowDataset']
+__all__ = ['frame_table', 'class_weights', 'oversample', 'augment_windows', 'SeededEpochs', 'WindowDataset']
 
 # %% ../nbs/10_datasets.ipynb #c009
 from .sources import frame_sources
@@ -85,7 +85,26 @@ def augment_windows(x,               # float32 (B, L, H, W, C) pixels in [0, 255
     return np.clip(x, 0, 255)
 
 # %% ../nbs/10_datasets.ipynb #c020
-class WindowDataset(keras.utils.PyDataset):
+class SeededEpochs(keras.utils.PyDataset):
+    "A Keras dataset whose batches depend only on its seed and epoch, so a stopped run continues exactly."
+    def _new_epoch(self): raise NotImplementedError      # lay out the batches of epoch `self.epoch`
+
+    def on_epoch_end(self):
+        self.epoch += 1; self._new_epoch()
+
+    def set_epoch(self, epoch:int):
+        "Make the next batches those of epoch `epoch` (they depend only on seed and epoch)."
+        self.epoch = int(epoch); self._new_epoch()
+
+    def state(self)->dict:
+        "The random state of the dataset (seed and epoch counter), e.g. for a training checkpoint."
+        return dict(seed=self.seed, epoch=self.epoch)
+
+    def load_state(self, state:dict):
+        "Continue from a `state()`: the same batches as the run it was taken from."
+        self.seed = int(state['seed']); self.set_epoch(state['epoch'])
+
+class WindowDataset(SeededEpochs):
     "Batches of windows gathered by index from a per-frame store."
     def __init__(self, store,             # PerFrameStore (features or uint8 frames)
                  windows,                 # WindowIndex over the same store
@@ -121,20 +140,7 @@ class WindowDataset(keras.utils.PyDataset):
         if self.augment: x = augment_windows(x, self.augment, np.random.default_rng([self.seed, self.epoch, i]))
         return x if self.y is None else (x, self.y[pos])
 
-    def on_epoch_end(self):
-        self.epoch += 1; self.order = self._order()
-
-    def set_epoch(self, epoch:int):
-        "Make the next batches those of epoch `epoch` (its order and augmentation depend only on seed and epoch)."
-        self.epoch = int(epoch); self.order = self._order()
-
-    def state(self)->dict:
-        "The random state of the dataset (seed and epoch counter), e.g. for a training checkpoint."
-        return dict(seed=self.seed, epoch=self.epoch)
-
-    def load_state(self, state:dict):
-        "Continue from a `state()`: the same batches as the run it was taken from."
-        self.seed = int(state['seed']); self.set_epoch(state['epoch'])
+    def _new_epoch(self): self.order = self._order()      # order and augmentation depend only on seed and epoch
 
     def video_frame(self, positions=None)->tuple:
         "(video names, frame indices) of the targets of samples at these positions (default: all, unshuffled)."

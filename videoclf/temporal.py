@@ -10,7 +10,7 @@ from keras import layers, ops
 from .core import VideoclfError
 from .architectures import architecture, per_frame_cnn
 from .windows import ChunkIndex
-from .datasets import augment_windows
+from .datasets import augment_windows, SeededEpochs
 
 # %% auto #0
 __all__ = ['dilated_residual', 'temporal_stage', 'temporal_head', 'receptive_field', 'chunk_context', 'chunk_index',
@@ -161,7 +161,7 @@ def chunk_metrics(n_classes:int, multilabel:bool=False)->list:
     return [ChunkMetric(acc, n_classes, multilabel), ChunkMetric(auc, n_classes, multilabel)]
 
 # %% ../nbs/12a_temporal.ipynb #ta19
-class ChunkDataset(keras.utils.PyDataset):
+class ChunkDataset(SeededEpochs):
     "Batches of training chunks gathered by index from a per-frame store: an epoch reads every frame once."
     def __init__(self, store,             # PerFrameStore (features or uint8 frames)
                  index:ChunkIndex,        # chunks over the same store
@@ -198,17 +198,4 @@ class ChunkDataset(keras.utils.PyDataset):
         y[..., -1] *= inside                                        # the repeated frames beyond a run are not trained on
         return x, np.concatenate([y, inside[..., None].astype('float32')], axis=-1)
 
-    def on_epoch_end(self):
-        self.epoch += 1; self._place()
-
-    def set_epoch(self, epoch:int):
-        "Make the next batches those of epoch `epoch` (its chunks depend only on seed and epoch)."
-        self.epoch = int(epoch); self._place()
-
-    def state(self)->dict:
-        "The random state of the dataset (seed and epoch counter), e.g. for a training checkpoint."
-        return dict(seed=self.seed, epoch=self.epoch)
-
-    def load_state(self, state:dict):
-        "Continue from a `state()`: the same batches as the run it was taken from."
-        self.seed = int(state['seed']); self.set_epoch(state['epoch'])
+    def _new_epoch(self): self._place()                   # its chunks depend only on seed and epoch
