@@ -87,6 +87,7 @@ def quiet_tensorflow_startup()->bool: # True when TensorFlow's next import will 
     "Filter TensorFlow's start-up lines out of stderr when it is first imported, unless VIDEOCLF_TF_LOGS=1."
     if os.environ.get(TF_LOGS_ENV, '').strip().lower() in ('1', 'true', 'yes', 'on'): return False
     if 'tensorflow' in sys.modules: return False   # already loaded: its start-up lines are printed
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')   # C++ INFO lines at run time too (tf.data, oneDNN notes); yours wins
     if not any(type(f).__name__ == '_QuietTensorFlowFinder' for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietTensorFlowFinder())
     return True
