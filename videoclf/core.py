@@ -14,7 +14,8 @@ __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'LABEL_COLUMNS', 'SPLITS', 'HUMAN', 'LABE
            'atomic_write', 'save_json', 'load_json', 'save_text', 'save_csv', 'save_npy', 'npy_rows', 'backups',
            'backup_file', 'natural_key', 'list_frames', 'is_video_file', 'list_videos', 'frame_file_name',
            'check_model_id', 'file_checksum', 'file_signature', 'Project', 'read_text', 'read_table', 'read_labels',
-           'write_labels', 'label_parts', 'join_labels', 'canonical_label', 'check_class_name', 'shared_dir']
+           'write_labels', 'labels_lock', 'label_parts', 'join_labels', 'canonical_label', 'check_class_name',
+           'shared_dir']
 
 # %% ../nbs/00_core.ipynb #c005
 class VideoclfError(ValueError):
@@ -423,6 +424,24 @@ def write_labels(
     if backup: backup_file(path, keep=keep)
     cols = [c for c in LABEL_COLUMNS + ('split', 'source') if c in labels.columns]
     return save_csv(path, labels[cols + [c for c in labels.columns if c not in cols]])
+
+_LOCKED_LABELS = set()   # labels files this process holds the lock of (a nested edit does not wait for itself)
+
+@contextlib.contextmanager
+def labels_lock(
+    path,   # the labels file (data/labels.csv) about to be read, changed and written back
+):
+    "An exclusive lock on a labels file for one read-change-write: a second process waits its turn; a killed one lets go."
+    path = Path(path).absolute()
+    try: import fcntl
+    except ImportError: fcntl = None        # no POSIX file locks (Windows): writes stay atomic, edits are not serialised
+    if fcntl is None or path in _LOCKED_LABELS: yield; return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f'.{path.name}.lock'), 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)       # released by the system when the process dies
+        _LOCKED_LABELS.add(path)
+        try: yield
+        finally: _LOCKED_LABELS.discard(path); fcntl.flock(f, fcntl.LOCK_UN)
 
 # %% ../nbs/00_core.ipynb #f004
 LABEL_SEP = '|'

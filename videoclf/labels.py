@@ -8,7 +8,7 @@ import re, math
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import (VideoclfError, did_you_mean, natural_key, frame_file_name, load_json, read_table,
+from .core import (VideoclfError, did_you_mean, natural_key, frame_file_name, load_json, read_table, labels_lock,
                            read_labels, write_labels, check_class_name, join_labels, Project, SPLITS)
 from .formats import register_format, read_annotation_table, frames_to_intervals, write_intervals
 from .sources import frame_sources
@@ -352,6 +352,7 @@ def make_labels(
                             "videos (or extract their frames, videoclf.frames.extract_videos) or pass fps=.")
     labels = intervals_to_frames(iv, fps=fps_d if videos else fps, frames=frames or None, background=background,
                                  overlap=overlap, unit=iv.attrs['unit'], frame_times=times or None)
-    labels = _keep_splits(labels, project.labels_path, splits)
-    write_labels(labels, project.labels_path)
+    with labels_lock(project.labels_path):   # the splits kept are those of the file replaced, with no edit in between
+        labels = _keep_splits(labels, project.labels_path, splits)
+        write_labels(labels, project.labels_path)
     return labels

@@ -8,7 +8,7 @@ import os, time, getpass
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import (VideoclfError, Project, HUMAN, read_labels, write_labels, read_table, atomic_write, save_csv,
+from .core import (VideoclfError, Project, HUMAN, read_labels, write_labels, labels_lock, read_table, atomic_write, save_csv,
                            natural_key, check_model_id, canonical_label, label_parts)
 from .formats import frame_numbers_of, frames_to_intervals
 
@@ -103,65 +103,66 @@ def edit_labels(
     keep:int=5,             # backups of labels.csv kept
 )->pd.DataFrame:            # the rows appended to the edit log (one per edit that changed something)
     "Apply edits to labels.csv atomically (after a backup) and log them: the one way labels are edited."
-    e = _check_edits(edits)
-    path = project.labels_path
-    lab = read_labels(path) if path.exists() else pd.DataFrame(columns=['video', 'frame', 'label'])
-    had_source = 'source' in lab.columns
-    lab['source'] = label_sources(lab)
-    has_split = 'split' in lab.columns
-    lab['_num'] = 0
-    for v, idx in lab.groupby('video', sort=False).indices.items(): lab.iloc[idx, lab.columns.get_loc('_num')] = frame_numbers_of(lab.frame.values[idx])
-    keepers, log, when = [], [], time.strftime('%Y-%m-%dT%H:%M:%S')
-    video_order = list(pd.unique(lab.video))
-    for v, g in e.groupby('video', sort=False):
-        rows = lab[lab.video == v].sort_values('_num', kind='stable')
-        names = _frame_names(project, v, rows, frames)
-        if not names: raise VideoclfError(f"video '{v}' has no label rows in {path} and no frames on disk: check the name.")
-        vsplit = rows.split.iloc[0] if has_split and len(rows) else split
-        if has_split and vsplit is None:
-            raise VideoclfError(f"video '{v}' is new to {path}, which assigns splits by video: pass split='train', 'valid' or 'test'.")
-        cur = {int(n): [f, l, s, (r if has_split else None)] for n, f, l, s, r in
-               zip(rows._num, rows.frame, rows.label, rows.source, rows.split if has_split else [None]*len(rows))}
-        nums = np.array(sorted(names), dtype=np.int64)
-        for r in g.itertuples():
-            span = nums[np.searchsorted(nums, r.first_frame, 'left'):np.searchsorted(nums, r.last_frame, 'right')].tolist()
-            if not span: raise VideoclfError(f"video '{v}' has no frame in {r.first_frame}..{r.last_frame} (its frames: "
-                                             f"{nums[0]}..{nums[-1]}).")
-            before = [cur.get(n) for n in span]
-            old_l, old_s = _distinct(b[1] if b else '' for b in before), _distinct(b[2] if b else '' for b in before)
-            changed = 0
-            for n, b in zip(span, before):
-                if r.label == '':
-                    if b is not None: del cur[n]; changed += 1
-                    continue
-                if b is None:
-                    if r.label is None: continue                     # accepting a frame nobody labelled: nothing to do
-                    cur[n] = [names[n], canonical_label(r.label), HUMAN if r.source is None else r.source, vsplit]
-                    changed += 1; continue
-                new = [b[0], b[1] if r.label is None else canonical_label(r.label), b[2] if r.source is None else r.source, b[3]]
-                changed += new != b
-                cur[n] = new
-            if changed:
-                log.append(dict(time=when, user=_user(user), action=r.action or ('accept' if r.label is None else
-                                'unlabel' if r.label == '' else 'relabel'), video=v, first_frame=int(r.first_frame),
-                                last_frame=int(r.last_frame), n_frames=changed, old_label=old_l,
-                                new_label=old_l if r.label is None else canonical_label(r.label),
-                                old_source=old_s, new_source=r.source if r.source is not None else old_s))
-        keepers.append(pd.DataFrame([dict(video=v, frame=f, label=l, source=s, **({'split': sp} if has_split else {}), _num=n)
-                                     for n, (f, l, s, sp) in sorted(cur.items())]))
-        if v not in video_order: video_order.append(v)
-    if not log: return pd.DataFrame(columns=EDIT_COLUMNS)
-    edited = set(e.video)
-    out = pd.concat([lab[~lab.video.isin(edited)]] + keepers, ignore_index=True)
-    rank = {v: i for i, v in enumerate(video_order)}
-    out = out.sort_values(['video', '_num'], key=lambda s: s.map(rank) if s.name == 'video' else s, kind='stable')
-    out = out.drop(columns='_num')
-    if not had_source and is_reviewed(out.source.values).all(): out = out.drop(columns='source')
-    cols = ['video', 'frame', 'label'] + (['split'] if has_split else []) + (['source'] if 'source' in out.columns else [])
-    write_labels(out[cols].reset_index(drop=True), path, keep=keep)
-    rows = pd.DataFrame(log, columns=EDIT_COLUMNS)
-    _append_log(project, rows)
-    return rows
+    with labels_lock(project.labels_path):   # a second editor (a widget, the CLI) waits: no edit is lost
+        e = _check_edits(edits)
+        path = project.labels_path
+        lab = read_labels(path) if path.exists() else pd.DataFrame(columns=['video', 'frame', 'label'])
+        had_source = 'source' in lab.columns
+        lab['source'] = label_sources(lab)
+        has_split = 'split' in lab.columns
+        lab['_num'] = 0
+        for v, idx in lab.groupby('video', sort=False).indices.items(): lab.iloc[idx, lab.columns.get_loc('_num')] = frame_numbers_of(lab.frame.values[idx])
+        keepers, log, when = [], [], time.strftime('%Y-%m-%dT%H:%M:%S')
+        video_order = list(pd.unique(lab.video))
+        for v, g in e.groupby('video', sort=False):
+            rows = lab[lab.video == v].sort_values('_num', kind='stable')
+            names = _frame_names(project, v, rows, frames)
+            if not names: raise VideoclfError(f"video '{v}' has no label rows in {path} and no frames on disk: check the name.")
+            vsplit = rows.split.iloc[0] if has_split and len(rows) else split
+            if has_split and vsplit is None:
+                raise VideoclfError(f"video '{v}' is new to {path}, which assigns splits by video: pass split='train', 'valid' or 'test'.")
+            cur = {int(n): [f, l, s, (r if has_split else None)] for n, f, l, s, r in
+                   zip(rows._num, rows.frame, rows.label, rows.source, rows.split if has_split else [None]*len(rows))}
+            nums = np.array(sorted(names), dtype=np.int64)
+            for r in g.itertuples():
+                span = nums[np.searchsorted(nums, r.first_frame, 'left'):np.searchsorted(nums, r.last_frame, 'right')].tolist()
+                if not span: raise VideoclfError(f"video '{v}' has no frame in {r.first_frame}..{r.last_frame} (its frames: "
+                                                 f"{nums[0]}..{nums[-1]}).")
+                before = [cur.get(n) for n in span]
+                old_l, old_s = _distinct(b[1] if b else '' for b in before), _distinct(b[2] if b else '' for b in before)
+                changed = 0
+                for n, b in zip(span, before):
+                    if r.label == '':
+                        if b is not None: del cur[n]; changed += 1
+                        continue
+                    if b is None:
+                        if r.label is None: continue                     # accepting a frame nobody labelled: nothing to do
+                        cur[n] = [names[n], canonical_label(r.label), HUMAN if r.source is None else r.source, vsplit]
+                        changed += 1; continue
+                    new = [b[0], b[1] if r.label is None else canonical_label(r.label), b[2] if r.source is None else r.source, b[3]]
+                    changed += new != b
+                    cur[n] = new
+                if changed:
+                    log.append(dict(time=when, user=_user(user), action=r.action or ('accept' if r.label is None else
+                                    'unlabel' if r.label == '' else 'relabel'), video=v, first_frame=int(r.first_frame),
+                                    last_frame=int(r.last_frame), n_frames=changed, old_label=old_l,
+                                    new_label=old_l if r.label is None else canonical_label(r.label),
+                                    old_source=old_s, new_source=r.source if r.source is not None else old_s))
+            keepers.append(pd.DataFrame([dict(video=v, frame=f, label=l, source=s, **({'split': sp} if has_split else {}), _num=n)
+                                         for n, (f, l, s, sp) in sorted(cur.items())]))
+            if v not in video_order: video_order.append(v)
+        if not log: return pd.DataFrame(columns=EDIT_COLUMNS)
+        edited = set(e.video)
+        out = pd.concat([lab[~lab.video.isin(edited)]] + keepers, ignore_index=True)
+        rank = {v: i for i, v in enumerate(video_order)}
+        out = out.sort_values(['video', '_num'], key=lambda s: s.map(rank) if s.name == 'video' else s, kind='stable')
+        out = out.drop(columns='_num')
+        if not had_source and is_reviewed(out.source.values).all(): out = out.drop(columns='source')
+        cols = ['video', 'frame', 'label'] + (['split'] if has_split else []) + (['source'] if 'source' in out.columns else [])
+        write_labels(out[cols].reset_index(drop=True), path, keep=keep)
+        rows = pd.DataFrame(log, columns=EDIT_COLUMNS)
+        _append_log(project, rows)
+        return rows
 
 # %% ../nbs/20_review.ipynb #ra010
 def relabel(

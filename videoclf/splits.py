@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
-from .core import (VideoclfError, did_you_mean, natural_key, read_labels, write_labels, label_parts, SPLITS,
+from .core import (VideoclfError, did_you_mean, natural_key, read_labels, write_labels, labels_lock, label_parts, SPLITS,
                            Project)
 
 # %% auto #0
@@ -162,11 +162,12 @@ def add_splits(
     rest:str=None,        # explicit lists: where unlisted videos go (None = error)
 )->pd.DataFrame:          # the labels as written
     "Add or replace the `split` column of the project's labels.csv, by video."
-    labels = read_labels(project.labels_path)
-    if any(x is not None for x in (train, valid, test)):
-        if fractions is not None: raise VideoclfError("give either video lists (train/valid/test) or fractions, not both.")
-        out = split_by_videos(labels, train, valid, test, rest=rest)
-    else:
-        out = random_video_split(labels, fractions=(0.6, 0.2, 0.2) if fractions is None else fractions, seed=seed)
-    write_labels(out, project.labels_path)
-    return out
+    with labels_lock(project.labels_path):   # read, split and write back with no edit in between
+        labels = read_labels(project.labels_path)
+        if any(x is not None for x in (train, valid, test)):
+            if fractions is not None: raise VideoclfError("give either video lists (train/valid/test) or fractions, not both.")
+            out = split_by_videos(labels, train, valid, test, rest=rest)
+        else:
+            out = random_video_split(labels, fractions=(0.6, 0.2, 0.2) if fractions is None else fractions, seed=seed)
+        write_labels(out, project.labels_path)
+        return out
