@@ -16,6 +16,7 @@ from .formats import frame_numbers_of
 from .segments import label_matrix
 from .sources import frame_source, VideoSource, SEEK_AFTER
 from .review import label_sources
+from .claims import pid_alive, _host
 
 # %% auto #0
 __all__ = ['BLANK', 'MIN_WIDTH', 'ROW', 'LEFT', 'video_predictions', 'review_frames', 'class_colors', 'ethogram_image',
@@ -220,6 +221,14 @@ def overlay_frame(
     return img
 
 # %% ../nbs/20a_render.ipynb #rb018
+def _remove_orphans(
+    out:Path,   # an overlay video about to be written
+):
+    "Delete the temporary files of renders of `out` that were killed on this host (their process is gone)."
+    for p in out.parent.glob(f'.{out.name}.*.tmp{out.suffix}'):
+        host, _, pid = p.name[len(out.name) + 2:-len(f'.tmp{out.suffix}')].rpartition('.')
+        if host == _host() and pid.isdigit() and not pid_alive(int(pid)): p.unlink(missing_ok=True)
+
 def render_predictions(
     project:Project,        # the project
     model_id,               # the model whose predictions are drawn
@@ -253,7 +262,8 @@ def render_predictions(
     H, W = overlay_size(size or (h0, w0), len(classes))
     out = Path(out) if out is not None else project.model_dir(model_id)/'overlays'/f'{video}.mp4'
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f'.{out.stem}.tmp{out.suffix}')
+    _remove_orphans(out)
+    tmp = out.with_name(f'.{out.name}.{_host()}.{os.getpid()}.tmp{out.suffix}')   # per process: two renders never share one
     wr = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), float(rate), (W, H))
     if not wr.isOpened(): raise VideoclfError(f"OpenCV cannot write {tmp}: is the folder writable?")
     half = window // 2
