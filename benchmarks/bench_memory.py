@@ -15,11 +15,11 @@ from benchmarks.common import parse_args, report, missing, in_fresh_process, res
 NAME = 'bench_memory'
 
 class MemmapStore:
-    "The per-frame store interface of the contract (`videos`, `arrays`, `n_frames`, `gather`, `shape_per_frame`) over one .npy."
+    "The per-frame store interface of the contract (`videos`, `arrays`, `n_frames`, `gather`, `shape_per_frame`, `dtype`) over one .npy."
     def __init__(self, path):
         a = np.load(path, mmap_mode='r')
         self.videos, self.arrays, self.n_frames = ['v'], {'v': a}, [len(a)]
-        self.shape_per_frame, self.key, self.path = a.shape[1:], 'bench', Path(path).parent
+        self.shape_per_frame, self.dtype, self.key, self.path = a.shape[1:], a.dtype, 'bench', Path(path).parent
     def gather(self, rows): return np.asarray(self.arrays['v'][np.asarray(rows)])
 
 def write_features(path, n, f, chunk=4096, seed=0):

@@ -15,8 +15,10 @@ from benchmarks.common import parse_args, report, skipped, missing
 NAME = 'bench_predict'
 
 class ArrayStore:
-    "The per-frame store interface (`n_frames`, `gather`, `shape_per_frame`) over frames decoded in memory."
-    def __init__(self, frames): self.frames, self.videos, self.n_frames, self.shape_per_frame = frames, ['v'], [len(frames)], frames.shape[1:]
+    "The per-frame store interface (`n_frames`, `gather`, `shape_per_frame`, `dtype`) over frames decoded in memory."
+    def __init__(self, frames):
+        self.frames, self.videos, self.n_frames = frames, ['v'], [len(frames)]
+        self.shape_per_frame, self.dtype = frames.shape[1:], frames.dtype
     def gather(self, rows): return self.frames[np.asarray(rows)]
 
 def naive_predict(model, store, windows, batch=32):

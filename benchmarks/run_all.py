@@ -21,7 +21,7 @@ def summary(results:dict)->str:
         if res is None: lines.append(f'| {name} | failed (see log) | | | | `python -m benchmarks.{name}` |'); continue
         if not res['rows']: lines.append(f"| {name} | {'; '.join(res['notes'])} | | | | `{res['command']}` |"); continue
         for r in res['rows']:
-            case = ', '.join(f'{k}={fmt(r[k])}' for k in ('case', 'mode', 'L', 'dataset', 'video', 'backbone') if k in r)
+            case = ', '.join(f'{k}={fmt(r[k])}' for k in ('case', 'mode', 'L', 'dataset', 'video', 'backbone', 'frames', 'temporal_model') if k in r)
             ratio = r.get(RATIO[name])
             lines.append(f"| {name} | {case} | {fmt(ratio) if ratio is not None else 'n/a'} | {fmt(r.get('target', ''))} "
                          f"| {r.get('met', 'n/a')} | `{res['command']}` |")

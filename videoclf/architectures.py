@@ -131,6 +131,7 @@ class Arch:
     check: Callable = None          # check(exp) -> list of messages for broken rules
     fed: str = 'windows'            # 'windows' (a prediction per window) or 'chunks' (a prediction per frame)
     head: Callable = None           # head(x, exp, n_classes, multilabel) -> logits; None: `output_head`
+    defaults: dict = None           # experiment keys whose default differs for this architecture, e.g. {'layer_1_size': 32}
     doc: str = ''
 
 ARCHITECTURES = {}

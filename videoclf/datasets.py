@@ -11,7 +11,7 @@ from .core import VideoclfError, Project, read_labels, natural_key
 from .classes import LabelMap, decide, labels_of   # label maps and the decision rule (chapter 03b_classes)
 
 # %% auto #0
-__all__ = ['frame_table', 'class_weights', 'oversample', 'augment_windows', 'SeededEpochs', 'WindowDataset']
+__all__ = ['frame_table', 'class_weights', 'oversample', 'augment_windows', 'batch_workers', 'SeededEpochs', 'WindowDataset']
 
 # %% ../nbs/10_datasets.ipynb #c009
 from .sources import frame_sources
@@ -85,8 +85,19 @@ def augment_windows(x,               # float32 (B, L, H, W, C) pixels in [0, 255
     return np.clip(x, 0, 255)
 
 # %% ../nbs/10_datasets.ipynb #c020
+def batch_workers(store,              # PerFrameStore the batches are gathered from
+                  augment:dict=None,  # pixel augmentation of the batches (None: off)
+                  workers:int=None,   # threads asked for; None: chosen from the store and augmentation
+                 )->int:
+    "Threads preparing batches: 1 for cached vectors (a batch is one gather), 2 for pixels or augmentation."
+    if workers is not None: return max(1, int(workers))
+    return 2 if augment or not np.issubdtype(store.dtype, np.floating) else 1
+
 class SeededEpochs(keras.utils.PyDataset):
     "A Keras dataset whose batches depend only on its seed and epoch, so a stopped run continues exactly."
+    def __init__(self, store, augment:dict=None, workers:int=None, **kwargs):
+        super().__init__(workers=batch_workers(store, augment, workers), use_multiprocessing=False, **kwargs)
+
     def _new_epoch(self): raise NotImplementedError      # lay out the batches of epoch `self.epoch`
 
     def on_epoch_end(self):
@@ -114,9 +125,9 @@ class WindowDataset(SeededEpochs):
                  shuffle:bool=False,      # new order every epoch
                  seed:int=0,              # shuffling / augmentation seed
                  augment:dict=None,       # pixel augmentation (see augment_windows); None = off
-                 workers:int=2,           # threads preparing the next batches while the model trains (1: none)
+                 workers:int=None,        # threads preparing batches (None: `batch_workers` chooses)
                  **kwargs):
-        super().__init__(workers=workers, use_multiprocessing=False, **kwargs)
+        super().__init__(store, augment, workers, **kwargs)
         if list(store.n_frames) != list(windows.n_frames):   # per video: equal totals could still cross videos
             raise VideoclfError(f"store {store.path} has {list(store.n_frames)} frames per video but the window index "
                                 f"{list(windows.n_frames)}; build both from the same videos.")

@@ -321,8 +321,16 @@ KEYS = {k.name: k for k in EXPERIMENT_KEYS}
 
 def experiment_keys_table()->pd.DataFrame:
     "The experiment keys as a table: key, default, allowed values, meaning, whether the original tool had it."
-    return pd.DataFrame([dict(key=k.name, default=repr(k.default), allowed=k.allowed, doc=k.doc, original=k.original)
-                         for k in EXPERIMENT_KEYS])
+    return pd.DataFrame([dict(key=k.name, default=repr(k.default) + _architecture_defaults(k.name), allowed=k.allowed,
+                              doc=k.doc, original=k.original) for k in EXPERIMENT_KEYS])
+
+def _architecture_defaults(name:str)->str:
+    "'; <architectures>: <value>' for each value that architectures use instead of key `name`'s default."
+    from videoclf.architectures import ARCHITECTURES
+    by_value = {}
+    for arch in ARCHITECTURES.values():
+        if name in (arch.defaults or {}): by_value.setdefault(repr(arch.defaults[name]), []).append(arch.name)
+    return ''.join(f"; {', '.join(archs)}: {v}" for v, archs in by_value.items())
 
 # %% ../nbs/11_experiment.ipynb #c012
 def _rules(e:dict, arch, seq)->list:
@@ -396,6 +404,8 @@ def validate_experiment(
         if key.name in exp: e[key.name] = key.check(key.name, exp[key.name])
         else: e[key.name] = list(key.default) if isinstance(key.default, list) else key.default
     arch, seq = ARCHITECTURES[e['architecture']], SEQUENCE_MODELS[e['sequence_model']]
+    for name, value in (arch.defaults or {}).items():        # the architecture's own defaults, where exp is silent
+        if name not in exp: e[name] = KEYS[name].check(name, value)
     if e['sequence_length'] is None: e['sequence_length'] = arch.default_sequence_length
     if e['frame_size'] is None and arch.inputs == 'frames':
         if arch.default_frame_size: e['frame_size'] = list(arch.default_frame_size)

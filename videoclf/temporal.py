@@ -13,8 +13,8 @@ from .windows import ChunkIndex
 from .datasets import augment_windows, SeededEpochs
 
 # %% auto #0
-__all__ = ['dilated_residual', 'temporal_stage', 'temporal_head', 'receptive_field', 'chunk_context', 'chunk_index',
-           'chunk_targets', 'StackStages', 'training_model', 'ChunkLoss', 'ChunkMetric', 'chunk_metrics',
+__all__ = ['TEMPORAL_DEFAULTS', 'dilated_residual', 'temporal_stage', 'temporal_head', 'receptive_field', 'chunk_context',
+           'chunk_index', 'chunk_targets', 'StackStages', 'training_model', 'ChunkLoss', 'ChunkMetric', 'chunk_metrics',
            'ChunkDataset']
 
 # %% ../nbs/12a_temporal.ipynb #ta05
@@ -58,14 +58,16 @@ def _temporal_check(e:dict)->list:
                                     f"({why}); set {key}={ok!r}.")
     return out
 
+TEMPORAL_DEFAULTS = {'stages': 2, 'stage_layers': 6, 'layer_1_size': 32}   # 253 frames reached, ~0.09 M multiply-adds a frame
+
 @architecture('temporal_segmentation_frozen', 'features', fed='chunks', head=temporal_head, default_sequence_length=1,
-              check=_temporal_check)
+              check=_temporal_check, defaults=TEMPORAL_DEFAULTS)
 def _temporal_frozen(x, e):
     "Cached CNN features of every frame of a chunk -> multi-stage dilated temporal convolutions -> classes of every frame."
     return x
 
 @architecture('temporal_segmentation_trainable', 'frames', fed='chunks', head=temporal_head, backbone=True,
-              default_sequence_length=1, check=_temporal_check)
+              default_sequence_length=1, check=_temporal_check, defaults=TEMPORAL_DEFAULTS)
 def _temporal_trainable(x, e):
     "CNN on every frame of a chunk (its last layers trained) -> multi-stage dilated temporal convolutions -> classes of every frame."
     return per_frame_cnn(x, e)
@@ -170,9 +172,9 @@ class ChunkDataset(SeededEpochs):
                  shuffle:bool=False,      # random chunk offsets and order, new every epoch
                  seed:int=0,              # shuffling / augmentation seed
                  augment:dict=None,       # pixel augmentation (datasets.augment_windows), the same for every frame of a chunk
-                 workers:int=2,           # threads preparing the next batches while the model trains (1: none)
+                 workers:int=None,        # threads preparing batches (None: `datasets.batch_workers` chooses)
                  **kwargs):
-        super().__init__(workers=workers, use_multiprocessing=False, **kwargs)
+        super().__init__(store, augment, workers, **kwargs)
         if list(store.n_frames) != list(index.n_frames):
             raise VideoclfError(f"store {store.path} has {list(store.n_frames)} frames per video but the chunk index "
                                 f"{list(index.n_frames)}; build both from the same videos.")
