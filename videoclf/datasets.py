@@ -89,9 +89,10 @@ def batch_workers(store,              # PerFrameStore the batches are gathered f
                   augment:dict=None,  # pixel augmentation of the batches (None: off)
                   workers:int=None,   # threads asked for; None: chosen from the store and augmentation
                  )->int:
-    "Threads preparing batches: 1 for cached vectors (a batch is one gather), 2 for pixels or augmentation."
+    "Threads preparing batches: 1 for cached vectors (a batch is one gather), 2 for pixels, augmentation or a store of unknown dtype."
     if workers is not None: return max(1, int(workers))
-    return 2 if augment or not np.issubdtype(store.dtype, np.floating) else 1
+    dtype = getattr(store, 'dtype', None)                 # a store of your own may not say; it keeps the former default
+    return 2 if augment or dtype is None or not np.issubdtype(dtype, np.floating) else 1
 
 class SeededEpochs(keras.utils.PyDataset):
     "A Keras dataset whose batches depend only on its seed and epoch, so a stopped run continues exactly."
