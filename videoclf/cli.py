@@ -378,6 +378,8 @@ def ensemble_cmd(model_ids:str=None,        # comma-separated members, e.g. 3,7,
     keys = ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1', 'test_seg_f1_50'] + (['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else [])
     print('  '.join(['model'.ljust(28)] + [k.ljust(20) for k in keys]))
     for name, res in rows: print('  '.join([str(name)[:28].ljust(28)] + [fmt(res.get(k)).ljust(20) for k in keys]))
+    if f'heldout_{metric}' in r and top is not None:
+        print(f"{metric} held out (each half of valid scored by the top {top} on the other half): {fmt(r[f'heldout_{metric}'])}")
     print(f"wrote {prj.model_dir(r['model_id'])}")
 
 # %% ../nbs/19_cli.ipynb #ra002

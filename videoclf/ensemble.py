@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 from .core import VideoclfError, Project, save_json, load_json, natural_key, check_model_id
 from .analysis import load_predictions, load_results, leaderboard, lower_is_better
+from .smoothing import postprocess_spec, valid_folds, can_fold, heldout_postprocess
 
 # %% auto #0
 __all__ = ['ENSEMBLE_FILE', 'ENSEMBLE_FORMAT', 'FRAME_POLICIES', 'align_members', 'average_probabilities', 'member_predictions',
-           'read_ensemble', 'ensemble', 'ensemble_top']
+           'read_ensemble', 'ensemble', 'heldout_top', 'ensemble_top']
 
 # %% ../nbs/15a_ensemble.ipynb #tb505
 ENSEMBLE_FILE = 'ensemble.json'
@@ -114,8 +115,9 @@ def read_ensemble(
         raise VideoclfError(f"{f} is not a videoclf ensemble description; delete the folder {Path(model_dir)} and make the ensemble again.")
     return d
 
-def _ensemble_id(model_ids, weights, postprocess, frames)->str:
-    key = json.dumps([list(map(str, model_ids)), None if weights is None else list(map(float, weights)), postprocess, frames], sort_keys=True)
+def _ensemble_id(model_ids, weights, postprocess, frames, chosen_by=None)->str:
+    key = [list(map(str, model_ids)), None if weights is None else list(map(float, weights)), postprocess, frames]
+    key = json.dumps(key + ([chosen_by] if chosen_by is not None else []), sort_keys=True)
     return f"ensemble_{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 def ensemble(
@@ -126,6 +128,7 @@ def ensemble(
     postprocess=None,       # a `postprocess` setting (`smoothing.postprocess_spec`), chosen on the ensemble's valid rows
     frames:str='same',      # 'same': members must predict the same frames; 'common': keep the frames all predict
     overwrite:bool=False,   # replace an existing ensemble of this id
+    selection:dict=None,    # how the members were chosen, added to results.json (`ensemble_top`: the ranking metric, held-out scores)
 )->dict:                    # the results (also in models/<model_id>/results.json)
     "Average the probabilities of trained models into a model folder with results.json and frame_predictions.csv."
     from videoclf.claims import claimed
@@ -139,13 +142,18 @@ def ensemble(
     if len(set(model_ids)) != len(model_ids): raise VideoclfError(f"model_ids name a member more than once: {model_ids}.")
     w = _weights(weights, len(model_ids))
     spec = postprocess_spec(postprocess)
-    mid = check_model_id(model_id) if model_id is not None else _ensemble_id(model_ids, weights, spec, frames)
+    chosen_by = (selection or {}).get('chosen_by')
+    mid = check_model_id(model_id) if model_id is not None else _ensemble_id(model_ids, weights, spec, frames, chosen_by)
     if mid in model_ids: raise VideoclfError(f"the ensemble's model_id '{mid}' is one of its members; give it another id.")
     done = project.model_dir(mid)/'results.json'
     if model_id is None and done.exists() and not overwrite and all(
             (project.model_dir(m)/'results.json').exists() and (project.model_dir(m)/'results.json').stat().st_mtime <= done.stat().st_mtime
             for m in model_ids):
-        return load_json(done)         # the same members and settings, none retrained since: already made
+        made = load_json(done)         # the same members and settings, none retrained since: already made
+        same = selection is None or (all(made.get(k) == v for k, v in selection.items())
+                                     and made.get('heldout_folds') == selection.get('heldout_folds'))
+        if same: return made
+        overwrite = True               # only how its members were chosen changed (e.g. more candidates): brought up to date
     tables, classes, ml = member_predictions(project, model_ids)
     first, probs = align_members(tables, model_ids, classes, frames)
     P = average_probabilities(probs, w)
@@ -166,11 +174,13 @@ def ensemble(
                                           multilabel=ml, frames=frames, created=t0))
         fp = frame_prediction_rows(P, classes, ml, first.video.values, first.frame.values, first.label.values, first.split.values)
         fp, metrics = evaluate_predictions(out, fp, classes, ml, spec)
+        if selection is not None and 'heldout_folds' not in selection:   # members chosen on all of valid: nothing is held out
+            metrics = {k: v for k, v in metrics.items() if not k.startswith('pp_heldout_')}
         member = {m: load_json(project.model_dir(m)/'results.json') for m in model_ids}
         n = {s: int((fp.split == s).sum()) for s in ('train', 'valid', 'test')}
         r = {**params, 'classes': classes, 'n_classes': len(classes), 'multilabel': ml, 'ensemble_size': len(model_ids),
              'data_total_rows_train': n['train'], 'data_total_rows_valid': n['valid'], 'data_total_rows_test': n['test'],
-             **metrics,
+             **metrics, **(selection or {}),
              'member_fit_val_acc': {m: member[m].get('fit_val_acc') for m in model_ids},
              'member_fit_test_acc': {m: member[m].get('fit_test_acc') for m in model_ids},
              'model_param_count': int(sum(member[m].get('model_param_count') or 0 for m in model_ids)),
@@ -179,6 +189,56 @@ def ensemble(
         save_json(out/'results.json', r)
     return r
 
+# %% ../nbs/15a_ensemble.ipynb #tb525
+def _best(scores:list, k:int, metric:str)->list:
+    "Indices of the k best scores (None is worst; ties keep the order of `scores`)."
+    sign = 1 if lower_is_better(metric) else -1
+    return sorted(range(len(scores)), key=lambda i: (scores[i] is None, 0 if scores[i] is None else sign * scores[i]))[:k]
+
+def heldout_top(
+    project,          # Project or project folder
+    model_ids:list,   # the candidates (ties are broken by their model ids, which hold no label)
+    k:int,            # members per ensemble
+    metric:str,       # the validation key to rank by (a key of `training.valid_keys`)
+    folds:int=2,      # contiguous parts of each validation video
+    weights=None,     # the members' weights, as `ensemble` takes them
+    postprocess=None, # the ensemble's `postprocess` setting: also chosen on the other parts
+)->dict:              # heldout_<validation key> (and pp_heldout_...), chosen_by, heldout_folds, heldout_members; {} when it cannot be scored
+    "Score a top-k ensemble on validation frames that did not choose it: each part's members are the k best on the other parts."
+    from videoclf.training import valid_keys
+    model_ids = sorted(map(str, model_ids), key=natural_key)
+    try:
+        tables, classes, ml = member_predictions(project, model_ids)
+        with warnings.catch_warnings():  # candidates of different windows: score on the frames all of them predict
+            warnings.simplefilter('ignore'); first, probs = align_members(tables, model_ids, classes, 'common')
+    except VideoclfError as err:
+        warnings.warn(f"the ensemble is not scored held out: its candidates cannot all be averaged ({err})", stacklevel=3)
+        return {}
+    fold, spec = valid_folds(first, folds), postprocess_spec(postprocess)
+    if not can_fold(fold, folds):
+        warnings.warn(f"the ensemble is not scored held out: {int((fold >= 0).sum())} validation frame(s) cannot make "
+                      f"{folds} part(s) to choose on and score on (heldout_folds must be at least 2).", stacklevel=3)
+        return {}
+    held, held_pp, members = np.zeros_like(probs[0]), [np.zeros_like(probs[0]), np.zeros(probs[0].shape, bool)], []
+    for f in range(folds):
+        choose, score = (fold >= 0) & (fold != f), fold == f
+        keys = [valid_keys(first[choose], p[choose], classes, ml) for p in probs]
+        if metric not in keys[0]:
+            warnings.warn(f"the ensemble is not scored held out: '{metric}' cannot be recomputed on part of the validation "
+                          f"frames; rank by one of {sorted(keys[0])} to have it.", stacklevel=3)
+            return {}
+        top = _best([m[metric] for m in keys], k, metric)
+        avg = average_probabilities([probs[i] for i in top], weights)
+        held[score] = avg[score]
+        if spec:                         # the post-processing of these members, chosen on the other parts too
+            held_pp[0][score], held_pp[1][score] = heldout_postprocess(first.assign(**dict(zip(classes, avg.T))), spec, fold, f, ml)
+        members.append([model_ids[i] for i in top])
+    valid = fold >= 0
+    out = {f'heldout_{key}': v for key, v in valid_keys(first[valid], held[valid], classes, ml).items()}
+    if spec: out.update({f'pp_heldout_{key}': v for key, v in valid_keys(first[valid], held_pp[0][valid], classes, ml, held_pp[1][valid]).items()})
+    return {**out, 'chosen_by': metric, 'heldout_folds': int(folds), 'heldout_members': members}
+
+
 # %% ../nbs/15a_ensemble.ipynb #tb520
 def ensemble_top(
     project,                  # Project or project folder
@@ -186,6 +246,7 @@ def ensemble_top(
     metric:str='fit_val_acc', # a validation metric of results.json to rank by (losses: lower is better)
     model_ids=None,           # the candidates (default: every finished model that is not an ensemble)
     model_id=None,            # the ensemble's id (default: derived from its members)
+    heldout_folds:int=2,      # also score the choice held out on this many parts of each validation video (0: do not)
     **kwargs,                 # passed to `ensemble` (weights, postprocess, frames, overwrite)
 )->dict:                      # the ensemble's results
     "An ensemble of the k best models on a validation metric (e.g. the end of a grid search)."
@@ -199,4 +260,8 @@ def ensemble_top(
     board = board[board[metric].notna()]
     if not len(board): raise VideoclfError(f"no finished model has a value for '{metric}' to rank by.")
     if len(board) < k: warnings.warn(f"only {len(board)} model(s) can be ranked by '{metric}': the ensemble has {len(board)} member(s), not {k}.", stacklevel=2)
-    return ensemble(project, board.model_id.head(int(k)).tolist(), model_id=model_id, **kwargs)
+    selection = {'chosen_by': metric}
+    if heldout_folds:
+        selection = heldout_top(project, board.model_id.tolist(), int(k), metric, int(heldout_folds), kwargs.get('weights'),
+                                kwargs.get('postprocess')) or selection
+    return ensemble(project, board.model_id.head(int(k)).tolist(), model_id=model_id, selection=selection, **kwargs)

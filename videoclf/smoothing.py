@@ -15,7 +15,8 @@ from .segments import label_matrix, track_breaks, smooth_decisions, bout_table, 
 # %% auto #0
 __all__ = ['SMOOTHING_CANDIDATES', 'SMOOTHING_OFF', 'SELECTION_METRICS', 'POSTPROCESS_FORMAT', 'STEPS', 'moving_average',
            'class_thresholds', 'postprocess_spec', 'PostProcess', 'decision_score', 'search_postprocess',
-           'table_classes', 'table_breaks', 'fit_postprocess', 'with_decisions', 'apply_postprocess']
+           'table_classes', 'table_breaks', 'fit_postprocess', 'with_decisions', 'apply_postprocess', 'valid_folds',
+           'can_fold', 'heldout_postprocess', 'crossfit_postprocess']
 
 # %% ../nbs/03d_smoothing.ipynb #tb105
 def moving_average(
@@ -298,3 +299,50 @@ def apply_postprocess(
     if missing: raise VideoclfError(f"the predictions lack the probability column(s) {missing} the post-processing was learnt for.")
     _, D = pp.apply(fp[pp.classes].values, table_breaks(fp))
     return with_decisions(fp, D, pp)
+
+# %% ../nbs/03d_smoothing.ipynb #tb131
+def valid_folds(
+    fp:pd.DataFrame,   # a frame predictions table (video, split), rows of a video in time order
+    folds:int=2,       # how many contiguous parts each validation video is cut into
+)->np.ndarray:         # per row: the fold (0 .. folds-1) of a validation frame, -1 for frames of other splits
+    "Cut every validation video into `folds` contiguous parts of nearly equal length; part i of every video is fold i."
+    out = np.full(len(fp), -1)
+    rows = np.flatnonzero(fp.split.values == 'valid')
+    for _, r in pd.Series(rows).groupby(fp.video.values[rows], sort=False):
+        out[r.values] = np.arange(len(r)) * folds // len(r)
+    return out
+
+def can_fold(fold:np.ndarray, folds:int)->bool:
+    "Whether `valid_folds` made `folds` (at least 2) non-empty parts."
+    return folds >= 2 and all((fold == f).any() for f in range(folds))
+
+def heldout_postprocess(
+    fp:pd.DataFrame,      # frame predictions (raw probability columns), rows of a video in time order
+    spec,                 # the `postprocess` setting (`postprocess_spec`)
+    fold:np.ndarray,      # `valid_folds` of the table
+    part:int,             # the part to score
+    multilabel:bool=None, # None: from the table
+)->tuple:                 # (averaged probabilities, decisions) of the rows of `part`, in table order
+    "A post-processing chosen on the validation rows outside one part, applied to the validation videos, on that part."
+    classes = table_classes(fp)
+    pp = fit_postprocess(fp.assign(split=np.where((fold >= 0) & (fold != part), 'valid', 'other')), spec, multilabel=multilabel)
+    rows = np.flatnonzero(fold >= 0)
+    v = fp.iloc[rows]
+    Ps, D = pp.apply(v[classes].values, table_breaks(v))
+    keep = fold[rows] == part
+    return Ps[keep], D[keep]
+
+def crossfit_postprocess(
+    fp:pd.DataFrame,      # frame predictions (raw probability columns), rows of a video in time order
+    spec,                 # the `postprocess` setting (`postprocess_spec`)
+    multilabel:bool=None, # None: from the table
+    folds:int=2,          # contiguous parts of each validation video
+)->tuple|None:            # (averaged probabilities, decisions) of the validation rows, in table order; None: too few frames to cut
+    "Post-processed validation rows, each part's from a post-processing chosen on the other parts."
+    fold = valid_folds(fp, folds)
+    if not can_fold(fold, folds) or postprocess_spec(spec) is None: return None
+    f = fold[fold >= 0]
+    Ps, D = np.zeros((len(f), len(table_classes(fp)))), np.zeros((len(f), len(table_classes(fp))), bool)
+    for part in range(folds): Ps[f == part], D[f == part] = heldout_postprocess(fp, spec, fold, part, multilabel)
+    return Ps, D
+

@@ -17,10 +17,11 @@ from .device import gpu_defaults, device_facts, device_line, model_flags, mixed_
 from .classes import decide, labels_of, class_scores, macro_average, decision_confusion, plot_confusion
 
 # %% auto #0
-__all__ = ['FEEDS', 'KEEP_CHECKPOINTS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id', 'ExperimentData',
-           'experiment_store', 'experiment_data', 'training_data_warnings', 'predict_samples', 'per_frame_features',
-           'Feed', 'feed_of', 'predicted_labels', 'frame_prediction_rows', 'split_metrics', 'confusion_table',
-           'balanced_class_weights', 'oversample_ids', 'train', 'evaluate_predictions', 'demo']
+__all__ = ['FEEDS', 'KEEP_CHECKPOINTS', 'VALID_FRAME_KEYS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id',
+           'ExperimentData', 'experiment_store', 'experiment_data', 'training_data_warnings', 'predict_samples',
+           'per_frame_features', 'Feed', 'feed_of', 'predicted_labels', 'frame_prediction_rows', 'split_metrics',
+           'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'valid_keys', 'evaluate_predictions',
+           'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
@@ -755,6 +756,22 @@ def _bout_keys(fp:pd.DataFrame, D, classes:list, split:str, prefix:str, per_clas
     t = bout_table(label_matrix(d.label, classes), np.asarray(D)[rows], classes, d.video.values, table_breaks(d))
     return bout_scores(t, per_class=per_class, prefix=prefix)
 
+VALID_FRAME_KEYS = {'fit_val_acc': 'accuracy', 'fit_val_loss': 'loss', 'fit_val_macro_f1': 'macro_f1'}
+
+def valid_keys(
+    fp:pd.DataFrame,   # validation rows of a frame predictions table (video, frame, label), in time order within a video
+    P:np.ndarray,      # (n, C) probabilities of those rows
+    classes:list,      # the probability columns
+    multilabel:bool,   # the decision rule's kind
+    decisions=None,    # (n, C) decisions to score (post-processed ones); None: the decision rule on P
+)->dict:               # fit_val_acc, fit_val_loss, fit_val_macro_f1 and the bout keys val_seg_f1_50, val_edit, ...
+    "The validation keys of results.json, computed on any set of validation rows."
+    from videoclf.segments import label_matrix
+    if not len(fp): return {k: None for k in VALID_FRAME_KEYS}
+    D = decide(P, multilabel) if decisions is None else np.asarray(decisions).astype(bool)
+    m = split_metrics(label_matrix(fp.label, classes), P, classes, multilabel, decisions=D)
+    return {**{k: m.get(s) for k, s in VALID_FRAME_KEYS.items()}, **_bout_keys(fp.assign(split='valid'), D, classes, 'valid', 'val_', False)}
+
 def evaluate_predictions(
     out:Path,              # the model folder to write into
     fp:pd.DataFrame,       # `frame_prediction_rows` of every labelled frame of every split, rows of a video in time order
@@ -764,33 +781,34 @@ def evaluate_predictions(
 )->tuple:                  # (the frame predictions as written, the metric keys of results.json)
     "Write frame_predictions.csv, test_predictions.npy, the confusion matrices (and postprocess.json); the metrics of results.json."
     from videoclf.segments import label_matrix
-    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions
+    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions, crossfit_postprocess
     out = Path(out); ml = multilabel
     P, Y = fp[classes].values.astype('float64'), label_matrix(fp.label, classes)
     rows = {s: np.flatnonzero(fp.split.values == s) for s in ('train', 'valid', 'test')}
-    D_raw, Ps, D = decide(P, ml), P, None
+    D_raw, Ps, D, held = decide(P, ml), P, None, None
     pp = fit_postprocess(fp, postprocess_spec(postprocess), multilabel=ml) if postprocess_spec(postprocess) else None
     if pp is not None:
+        held = crossfit_postprocess(fp, pp.info['spec'], ml)     # each half of valid post-processed as chosen on the other
         pp.save(out/'postprocess.json'); save_csv(out/'postprocess_search.csv', pp.search)
         Ps, D = pp.apply(P, table_breaks(fp))
         fp = with_decisions(fp, D, pp)
     save_csv(out/'frame_predictions.csv', fp)
     save_npy(out/'test_predictions.npy', P[rows['test']].astype('float32'))
     m = {s: split_metrics(Y[r], P[r], classes, ml) for s, r in rows.items()}
+    val = rows['valid']
     r = {'fit_train_acc': m['train'].get('accuracy'), 'fit_train_loss': m['train'].get('loss'),
-         'fit_val_acc': m['valid'].get('accuracy'), 'fit_val_loss': m['valid'].get('loss'),
          'fit_test_acc': m['test'].get('accuracy'), 'fit_test_loss': m['test'].get('loss'),
          'fit_test_macro_f1': m['test'].get('macro_f1'), 'fit_test_roc_auc': m['test'].get('roc_auc'),
-         'fit_val_macro_f1': m['valid'].get('macro_f1'),
+         **valid_keys(fp.iloc[val], P[val], classes, ml),
          **{f'test_{k}': v for k, v in m['test'].items()},  # test_accuracy, test_macro_f1, test_roc_auc, per class
-         **_bout_keys(fp, D_raw, classes, 'valid', 'val_', False), **_bout_keys(fp, D_raw, classes, 'test', 'test_', True)}
+         **_bout_keys(fp, D_raw, classes, 'test', 'test_', True)}
     if pp is not None:
-        pm = {s: split_metrics(Y[rows[s]], Ps[rows[s]], classes, ml, decisions=D[rows[s]]) for s in ('valid', 'test')}
-        r.update({'pp_fit_val_acc': pm['valid'].get('accuracy'), 'pp_fit_val_macro_f1': pm['valid'].get('macro_f1'),
-                  'pp_fit_test_acc': pm['test'].get('accuracy'), 'pp_fit_test_loss': pm['test'].get('loss'),
-                  'pp_fit_test_macro_f1': pm['test'].get('macro_f1'), 'pp_fit_test_roc_auc': pm['test'].get('roc_auc'),
-                  **{f'pp_test_{k}': v for k, v in pm['test'].items()},
-                  **_bout_keys(fp, D, classes, 'valid', 'pp_val_', False), **_bout_keys(fp, D, classes, 'test', 'pp_test_', True),
+        pm = split_metrics(Y[rows['test']], Ps[rows['test']], classes, ml, decisions=D[rows['test']])
+        r.update({**{f'pp_{k}': x for k, x in valid_keys(fp.iloc[val], Ps[val], classes, ml, decisions=D[val]).items()},
+                  **({f'pp_heldout_{k}': x for k, x in valid_keys(fp.iloc[val], held[0], classes, ml, decisions=held[1]).items()} if held else {}),
+                  'pp_fit_test_acc': pm.get('accuracy'), 'pp_fit_test_loss': pm.get('loss'),
+                  'pp_fit_test_macro_f1': pm.get('macro_f1'), 'pp_fit_test_roc_auc': pm.get('roc_auc'),
+                  **{f'pp_test_{k}': x for k, x in pm.items()}, **_bout_keys(fp, D, classes, 'test', 'pp_test_', True),
                   'pp_window': pp.window, 'pp_thresholds': pp.thresholds, 'pp_min_bout': pp.min_bout, 'pp_fill_gaps': pp.fill_gaps,
                   'pp_metric': pp.info['metric'], 'pp_valid_score': pp.info['valid_score'], 'pp_valid_score_raw': pp.info['valid_score_raw']})
     final = D if D is not None else D_raw
