@@ -13,9 +13,10 @@ from .segments import label_matrix, frame_numbers, bout_table, bout_scores, trac
 
 # %% auto #0
 __all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'load_results', 'load_histories', 'lower_is_better',
-           'leaderboard', 'plot_comparison', 'plot_history', 'load_predictions', 'class_metrics', 'bout_metrics',
-           'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'frame_spans', 'video_fps',
-           'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project', 'cross_validate', 'analyze']
+           'leaderboard', 'factor_labels', 'plot_comparison', 'plot_history', 'load_predictions', 'class_metrics',
+           'bout_metrics', 'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'frame_spans',
+           'video_fps', 'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project',
+           'cross_validate', 'analyze']
 
 # %% ../nbs/15_analysis.ipynb #c005
 def _binary_inputs(y_true, y_score):
@@ -198,6 +199,13 @@ def _save(fig, path):
         Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=120, bbox_inches='tight')
     return fig
 
+def factor_labels(
+    values:pd.Series,   # one experiment factor of a results table
+)->pd.Series:           # its values as category labels
+    "A factor's values as labels: '-' where a model has none (an ensemble has no sequence_model), 8 not 8.0."
+    missing = lambda v: v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
+    return values.map(lambda v: '-' if missing(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+
 def plot_comparison(
     results:pd.DataFrame,      # a `load_results` table
     metric:str='fit_val_acc',  # what to compare
@@ -208,10 +216,10 @@ def plot_comparison(
     import matplotlib.pyplot as plt, seaborn as sns
     if metric not in results.columns: raise VideoclfError(f"metric '{metric}' is not a column of the results table.")
     present = [b for b in by if b in results.columns]
-    by = [b for b in present if results[b].astype(str).nunique() > 1] or present or ['model_id']
+    by = [b for b in present if factor_labels(results[b]).nunique() > 1] or present or ['model_id']
     fig, axes = plt.subplots(1, len(by), figsize=(3.6*len(by), 3.4), squeeze=False, sharey=True)
     for ax, b in zip(axes[0], by):
-        d = results.assign(**{b: results[b].astype(str)})
+        d = results.assign(**{b: factor_labels(results[b])})
         order = sorted(d[b].unique(), key=natural_key)
         sns.boxplot(data=d, x=b, y=metric, order=order, ax=ax, color='0.9', showfliers=False)
         sns.stripplot(data=d, x=b, y=metric, order=order, ax=ax, hue=b, hue_order=order, legend=False, size=6)
