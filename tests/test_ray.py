@@ -49,18 +49,22 @@ def cluster():
 @pytest.fixture(scope='module')
 def grid_run(cluster, tmp_path_factory):
     """Three tiny real trainings on the two nodes (one at a time on each); the worker node is removed as soon as the
-    experiment it runs has written its first epoch checkpoint."""
+    experiment it runs has recorded its first epoch checkpoint."""
     c, worker = cluster
     prj = synthetic_project(tmp_path_factory.mktemp('ray')/'p', n_videos=3, n_frames=40, size=(32, 32), seed=0)
     save_experiments(grid_experiments(dict(architecture='image_mlp_frozen', pretrained_model_name='small_cnn', weights=None,
                                            frame_size=32, layer_1_size=8, learning_rates=[1e-3], batch_size=16, epochs=6,
                                            patience=6, verbose=0, seed=0, dropout=[0.0, 0.1, 0.2]), verbose=False), prj)
     killed = {}
+    def recorded_checkpoint(d)->bool:
+        "Whether _progress.json lists a checkpoint (the epoch file alone is not one yet: it is recorded just after)."
+        try: return bool(json.loads((d/'_progress.json').read_text()).get('checkpoints'))
+        except (FileNotFoundError, json.JSONDecodeError): return False
     def kill_mid_trial():
         for _ in range(3000):
             for i in (1, 2, 3):
                 info = read_claim(prj.model_dir(i)/'claim') or {}
-                if attempt_node(info.get('worker')) == worker.node_id and list((prj.model_dir(i)/'_checkpoints').glob('epoch-*.npz')):
+                if attempt_node(info.get('worker')) == worker.node_id and recorded_checkpoint(prj.model_dir(i)):
                     killed['model_id'] = i
                     c.remove_node(worker)
                     return
