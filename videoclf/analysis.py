@@ -284,10 +284,17 @@ def load_predictions(
     d = _project(project).model_dir(model_id)
     if not (d/'frame_predictions.csv').exists():
         raise VideoclfError(f"{d/'frame_predictions.csv'} does not exist: train model '{model_id}' first (or check the id).")
-    fp = pd.read_csv(d/'frame_predictions.csv', dtype={'video': str, 'frame': str, 'label': str, 'prediction': str,
-                                                       'prediction_raw': str}, keep_default_na=False)
+    try: fp = pd.read_csv(d/'frame_predictions.csv', dtype={'video': str, 'frame': str, 'label': str, 'prediction': str,
+                                                            'prediction_raw': str}, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise VideoclfError(f"{d/'frame_predictions.csv'} cannot be read as a predictions table ({str(err).strip()}): it was changed "
+                            f"or damaged after it was written. Delete the folder {d} and train model '{model_id}' again "
+                            "(or make the ensemble again).") from None
     lm = load_json(d/'label_map.json') if (d/'label_map.json').exists() else {}
     classes = [str(c) for c in lm.get('classes') or _classes_of(fp)]
+    missing = [c for c in [*classes, 'video', 'frame'] if c not in fp.columns]
+    if missing: raise VideoclfError(f"{d/'frame_predictions.csv'} lacks the column(s) {missing} (its columns: {list(fp.columns)}); "
+                                    f"delete the folder {d} and train model '{model_id}' again.")
     for c in ('label', 'prediction', 'prediction_raw'):
         if c in fp.columns: fp[c] = _canonical(fp[c], classes)
     if {'label', 'prediction'} <= set(fp.columns): fp['error'] = _errors(fp, classes)

@@ -212,7 +212,7 @@ def heldout_top(
         with warnings.catch_warnings():  # candidates of different windows: score on the frames all of them predict
             warnings.simplefilter('ignore'); first, probs = align_members(tables, model_ids, classes, 'common')
     except VideoclfError as err:
-        warnings.warn(f"the ensemble is not scored held out: its candidates cannot all be averaged ({err})", stacklevel=3)
+        warnings.warn(f"the ensemble is not scored held out: its candidates cannot all be read and averaged ({err})", stacklevel=3)
         return {}
     fold, spec = valid_folds(first, folds), postprocess_spec(postprocess)
     if not can_fold(fold, folds):
