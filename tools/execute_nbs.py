@@ -31,8 +31,10 @@ def execute(path:Path, flags:set)->float:
     nb, t0, cwd = read_nb(path), time.time(), os.getcwd()
     os.chdir(path.parent)
     try:
-        shell = CaptureShell()
-        shell.run_all(nb, exc_stop=True, preproc=make_preproc(flags))
+        shell, skip = CaptureShell(), make_preproc(flags)
+        for c in nb.cells:   # a cell that runs and prints nothing now must not keep the outputs of an earlier run
+            if c.cell_type == 'code' and not skip(c): c.outputs = []
+        shell.run_all(nb, exc_stop=True, preproc=skip)
     finally: os.chdir(cwd)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix='.ipynb')
     os.close(fd)

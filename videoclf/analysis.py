@@ -12,10 +12,10 @@ from .core import VideoclfError, Project, load_json, save_csv, natural_key
 from .segments import label_matrix, frame_numbers, bout_table, bout_scores, track_breaks, OVERLAPS, BACKGROUND
 
 # %% auto #0
-__all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'load_results', 'load_histories', 'lower_is_better',
-           'leaderboard', 'factor_labels', 'plot_comparison', 'plot_history', 'load_predictions', 'class_metrics',
-           'bout_metrics', 'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr', 'frame_spans',
-           'video_fps', 'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project',
+__all__ = ['FACTORS', 'CV_METRICS', 'roc_summary', 'fabricate_models', 'finished_model_dir', 'load_results', 'load_histories',
+           'lower_is_better', 'leaderboard', 'factor_labels', 'plot_comparison', 'plot_history', 'load_predictions',
+           'class_metrics', 'bout_metrics', 'confusion_counts', 'plot_confusion_matrix', 'roc_table', 'plot_roc_pr',
+           'frame_spans', 'video_fps', 'plot_prediction_ethogram', 'worst_frames', 'plot_worst_frames', 'fold_project',
            'cross_validate', 'analyze']
 
 # %% ../nbs/15_analysis.ipynb #c005
@@ -141,6 +141,17 @@ def _model_dirs(project, model_ids=None, need='results.json'):
         return dirs
     if not project.models.is_dir(): return []
     return sorted((d for d in project.models.iterdir() if (d/need).exists()), key=lambda d: natural_key(d.name))
+
+def finished_model_dir(
+    project,     # Project or project folder
+    model_id,    # the model
+)->Path:         # its folder, models/<model_id>/
+    "The folder of a finished model (its results.json exists), or an error that names the finished ones."
+    d = _project(project).model_dir(model_id)
+    if not (d/'results.json').exists():
+        have = [x.name for x in _model_dirs(project)]
+        raise VideoclfError(f"model '{model_id}' has not finished training ({d/'results.json'} does not exist). Finished models: {have[:20]}")
+    return d
 
 def _flat(v): return json.dumps(v) if isinstance(v, (list, dict)) else v
 

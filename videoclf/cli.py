@@ -11,9 +11,9 @@ from .core import Project, VideoclfError, did_you_mean, read_text
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'main', 'LogStream', 'synth_cmd', 'extract_cmd', 'labels_cmd', 'check_cmd', 'split_cmd',
-           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd', 'ensemble_cmd', 'bouts_cmd',
-           'agreement_cmd', 'export_cmd', 'import_predictions_cmd', 'accept_cmd', 'relabel_cmd', 'suggest_cmd',
-           'render_cmd']
+           'train_cmd', 'grid_cmd', 'analyze_cmd', 'predict_cmd', 'demo_cmd', 'doctor_cmd', 'ensemble_cmd', 'refit_cmd',
+           'bouts_cmd', 'agreement_cmd', 'export_cmd', 'import_predictions_cmd', 'accept_cmd', 'relabel_cmd',
+           'suggest_cmd', 'render_cmd']
 
 # %% ../nbs/19_cli.ipynb #c005
 COMMANDS = {}
@@ -353,6 +353,12 @@ def _postprocess_option(value:str|None):
     if not isinstance(v, dict): raise VideoclfError(f"--postprocess {value!r} must be a JSON object, e.g. '{{\"smoothing\": \"valid\"}}'.")
     return v
 
+def _print_scores(rows:list, keys:list):
+    "A table of results keys, one line per (name, results) row; a missing value shows as '-'."
+    fmt = lambda v: '-' if v is None else f'{v:.3f}'
+    print('  '.join(['model'.ljust(28)] + [k.ljust(20) for k in keys]))
+    for name, res in rows: print('  '.join([str(name)[:28].ljust(28)] + [fmt(res.get(k)).ljust(20) for k in keys]))
+
 @command('ensemble')
 def ensemble_cmd(model_ids:str=None,        # comma-separated members, e.g. 3,7,12 (or --top)
                  root:str='.',              # project folder
@@ -374,12 +380,27 @@ def ensemble_cmd(model_ids:str=None,        # comma-separated members, e.g. 3,7,
     kw = dict(model_id=model_id, weights=w, postprocess=pp, frames=frames, overwrite=overwrite)
     r = ensemble_top(prj, top, metric, **kw) if top is not None else ensemble(prj, _list(model_ids), **kw)
     rows = [(m, load_json(prj.model_dir(m)/'results.json')) for m in r['members']] + [(f"{r['model_id']} (ensemble)", r)]
-    fmt = lambda v: '-' if v is None else f'{v:.3f}'
-    keys = ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1', 'test_seg_f1_50'] + (['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else [])
-    print('  '.join(['model'.ljust(28)] + [k.ljust(20) for k in keys]))
-    for name, res in rows: print('  '.join([str(name)[:28].ljust(28)] + [fmt(res.get(k)).ljust(20) for k in keys]))
-    if f'heldout_{metric}' in r and top is not None:
-        print(f"{metric} held out (each half of valid scored by the top {top} on the other half): {fmt(r[f'heldout_{metric}'])}")
+    pp_keys = ['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else []
+    _print_scores(rows, ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1', 'test_seg_f1_50'] + pp_keys)
+    if r.get(f'heldout_{metric}') is not None and top is not None:
+        print(f"{metric} held out (each half of valid scored by the top {top} on the other half): {r[f'heldout_{metric}']:.3f}")
+    print(f"wrote {prj.model_dir(r['model_id'])}")
+
+# %% ../nbs/19_cli.ipynb #rf702
+@command('refit')
+def refit_cmd(model_id:str,              # the model or ensemble chosen on valid
+              root:str='.',              # project folder
+              refit_id:str=None,         # the refit's id (default: <model_id>_refit)
+              overwrite:store_true=False, # train again and replace an existing refit
+              verbose:int=None,          # Keras verbosity (default: the model's own)
+             ):
+    "Train a model (or ensemble) chosen on valid once more on train + valid, with its epochs and post-processing."
+    from videoclf.refit import refit
+    from videoclf.core import load_json
+    prj = Project(root)
+    r = refit(prj, model_id, refit_id, overwrite, verbose)
+    rows = [(model_id, load_json(prj.model_dir(model_id)/'results.json')), (f"{r['model_id']} (refit)", r)]
+    _print_scores(rows, ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1'] + (['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else []))
     print(f"wrote {prj.model_dir(r['model_id'])}")
 
 # %% ../nbs/19_cli.ipynb #ra002

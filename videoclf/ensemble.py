@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import VideoclfError, Project, save_json, load_json, natural_key, check_model_id
-from .analysis import load_predictions, load_results, leaderboard, lower_is_better
+from .analysis import load_predictions, load_results, leaderboard, lower_is_better, finished_model_dir
 from .smoothing import postprocess_spec, valid_folds, can_fold, heldout_postprocess
 
 # %% auto #0
@@ -88,10 +88,7 @@ def member_predictions(
     project = project if isinstance(project, Project) else Project(project)
     tables = []
     for m in model_ids:
-        d = project.model_dir(m)
-        if not (d/'results.json').exists():
-            have = sorted((p.name for p in project.models.iterdir() if (p/'results.json').exists()), key=natural_key) if project.models.is_dir() else []
-            raise VideoclfError(f"model '{m}' has not finished training ({d/'results.json'} does not exist). Finished models: {have[:20]}")
+        finished_model_dir(project, m)
         tables.append(load_predictions(project, m))
     classes, ml = tables[0].attrs['classes'], tables[0].attrs['multilabel']
     for t, m in zip(tables[1:], model_ids[1:]):
@@ -132,7 +129,7 @@ def ensemble(
 )->dict:                    # the results (also in models/<model_id>/results.json)
     "Average the probabilities of trained models into a model folder with results.json and frame_predictions.csv."
     from videoclf.claims import claimed
-    from videoclf.smoothing import postprocess_spec
+    from videoclf.smoothing import postprocess_spec, chooses_on_valid
     from videoclf.training import frame_prediction_rows, evaluate_predictions, _clear_dir
     import videoclf
     project = project if isinstance(project, Project) else Project(project)
@@ -155,6 +152,11 @@ def ensemble(
         if same: return made
         overwrite = True               # only how its members were chosen changed (e.g. more candidates): brought up to date
     tables, classes, ml = member_predictions(project, model_ids)
+    member = {m: load_json(project.model_dir(m)/'results.json') for m in model_ids}
+    valid_trained = [m for m in model_ids if 'valid' in (member[m].get('train_splits') or ['train'])]
+    if valid_trained and chooses_on_valid(spec):
+        raise VideoclfError(f"member(s) {valid_trained} trained on the validation frames (refits), so the ensemble's post-processing "
+                            "cannot be chosen on them: give a fixed setting (PostProcess.setting(); videoclf.refit does) or postprocess=None.")
     first, probs = align_members(tables, model_ids, classes, frames)
     P = average_probabilities(probs, w)
     out = project.model_dir(mid)
@@ -173,12 +175,12 @@ def ensemble(
         save_json(out/ENSEMBLE_FILE, dict(format=ENSEMBLE_FORMAT, members=model_ids, weights=w.tolist(), classes=classes,
                                           multilabel=ml, frames=frames, created=t0))
         fp = frame_prediction_rows(P, classes, ml, first.video.values, first.frame.values, first.label.values, first.split.values)
-        fp, metrics = evaluate_predictions(out, fp, classes, ml, spec)
+        fp, metrics = evaluate_predictions(out, fp, classes, ml, spec, score_valid=not valid_trained)
         if selection is not None and 'heldout_folds' not in selection:   # members chosen on all of valid: nothing is held out
             metrics = {k: v for k, v in metrics.items() if not k.startswith('pp_heldout_')}
-        member = {m: load_json(project.model_dir(m)/'results.json') for m in model_ids}
         n = {s: int((fp.split == s).sum()) for s in ('train', 'valid', 'test')}
         r = {**params, 'classes': classes, 'n_classes': len(classes), 'multilabel': ml, 'ensemble_size': len(model_ids),
+             'train_splits': ['train', 'valid'] if valid_trained else ['train'],   # what its members learnt from
              'data_total_rows_train': n['train'], 'data_total_rows_valid': n['valid'], 'data_total_rows_test': n['test'],
              **metrics, **(selection or {}),
              'member_fit_val_acc': {m: member[m].get('fit_val_acc') for m in model_ids},

@@ -14,7 +14,8 @@ from .core import VideoclfError, did_you_mean, check_model_id
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'SEQUENCE_MODEL_ALIASES', 'EXPERIMENT_KEYS', 'KEYS', 'int_in', 'float_in', 'boolean', 'choice',
            'size_2d', 'learning_rates', 'class_weight', 'augmentation', 'weights_spec', 'optional_path', 'model_id',
-           'any_string', 'target_position', 'unreviewed', 'Key', 'experiment_keys_table', 'validate_experiment']
+           'any_string', 'target_position', 'train_splits', 'round_epochs', 'unreviewed', 'Key',
+           'experiment_keys_table', 'validate_experiment']
 
 # %% ../nbs/11_experiment.ipynb #c005
 def _bad(key, value, allowed): raise VideoclfError(f"experiment key '{key}' is {value!r}; allowed: {allowed}.")
@@ -147,6 +148,22 @@ def target_position(k, v):
     _bad(k, v, target_position.allowed)
 target_position.allowed = "'last', 'center' or an index into the window"
 
+def train_splits(k, v):
+    "Checker: the splits whose labelled frames train the model, in split order: ['train'] or ['train', 'valid']."
+    if isinstance(v, str): v = v.replace('+', ',').split(',')
+    if isinstance(v, (list, tuple)) and v and all(isinstance(s, str) for s in v):
+        s = [x.strip().lower() for x in v]
+        if 'train' in s and set(s) <= {'train', 'valid'}: return [x for x in ('train', 'valid') if x in s]
+    _bad(k, v, train_splits.allowed)
+train_splits.allowed = "['train'] or ['train', 'valid'] (also 'train+valid'; the test split never trains)"
+
+def round_epochs(k, v):
+    "Checker: None (each round stops early on `monitor`) or a fixed number of epochs per fit round."
+    if v is None: return None
+    if isinstance(v, (list, tuple)) and v and all(_is_int(x) and x >= 0 for x in v) and sum(v) >= 1: return [int(x) for x in v]
+    _bad(k, v, round_epochs.allowed)
+round_epochs.allowed = 'None or a list of whole numbers >= 0 (at least one > 0), one per learning rate'
+
 # %% ../nbs/11_experiment.ipynb #ra001
 def unreviewed(k, v):
     "Checker: what training does with labels no person has reviewed (labels.csv source 'model:<id>')."
@@ -276,6 +293,12 @@ EXPERIMENT_KEYS = [
     Key('patience', 3, int_in(0), 'epochs without improvement of `monitor` before a round stops early'),
     Key('learning_rates', [1e-3, 1e-4, 1e-5], learning_rates, 'one fit round per learning rate; best weights carried over'),
     Key('monitor', 'val_loss', choice('val_loss', 'val_accuracy', 'val_auc'), 'validation metric for early stopping and the best model'),
+    Key('round_epochs', None, round_epochs, "None: each round stops early on `monitor` and the best epoch is kept; a list: exactly "
+        "this many epochs in each round (one per learning rate; 0 skips a round), the last one kept"),
+    Key('train_splits', ['train'], train_splits, "splits whose labelled frames train the model: ['train'], or ['train', 'valid'] "
+        "to refit a configuration chosen on valid (needs round_epochs and fixed post-processing, and reports no valid scores; "
+        "see videoclf.refit)"),
+    Key('refit_of', None, model_id, 'the model whose configuration, epochs and post-processing this one re-uses (set by videoclf.refit)'),
     Key('class_weight', None, class_weight, "loss weights per class: None, 'balanced' or {class: weight}"),
     Key('oversample', False, boolean, 'repeat rare-class training windows until classes are balanced'),
     Key('augmentation', None, augmentation, 'pixel models only: flips / brightness / contrast, same for all frames of a window'),
@@ -362,7 +385,7 @@ def _rules(e:dict, arch, seq)->list:
         msgs.append(f"grayscale frames cannot feed the RGB backbone of '{arch.name}'; set grayscale=False.")
     if e['target'] == 'burst' and e['target_offset'] != 0:
         msgs.append("target 'burst' already looks `horizon` frames ahead; leave target_offset at 0.")
-    msgs += _position_rules(e, arch)
+    msgs += _position_rules(e, arch) + _schedule_rules(e)
     if e['bidirectional'] and not (arch.uses_sequence_model and seq.bidirectional):
         msgs.append(f"bidirectional=True works for the recurrent sequence models "
                     f"({', '.join(n for n, m in SEQUENCE_MODELS.items() if m.bidirectional)}) of the video_lrcnn_* family; "
@@ -388,6 +411,22 @@ def _position_rules(e:dict, arch)->list:
                            ("causal=True (online use) may only see past and present frames", e['causal'])] if on]
     return [f"target_position {e['target_position']!r} puts the target before the end of the window, but {w}: "
             "use target_position='last'." for w in why]
+
+def _schedule_rules(e:dict)->list:
+    "A fixed schedule has one entry per round; training on valid needs one, and post-processing not chosen on valid."
+    from videoclf.smoothing import chooses_on_valid
+    msgs, fixed = [], e['round_epochs']
+    if fixed is not None and len(fixed) != len(e['learning_rates']):
+        msgs.append(f"round_epochs has {len(fixed)} entries and learning_rates {len(e['learning_rates'])}: give one number of "
+                    "epochs per learning rate (0 skips that round).")
+    if 'valid' in e['train_splits']:
+        if fixed is None:
+            msgs.append("train_splits includes 'valid', so the validation frames cannot stop training or choose the best epoch: "
+                        "set round_epochs (videoclf.refit takes them from the same experiment trained on 'train').")
+        if chooses_on_valid(e['postprocess']):
+            msgs.append("train_splits includes 'valid', so post-processing cannot be chosen on it: give fixed thresholds and "
+                        "smoothing (videoclf.refit copies those of the model trained on 'train') or postprocess=None.")
+    return msgs
 
 def validate_experiment(
     exp:dict,   # experiment dictionary (original or new key names; old spellings accepted)

@@ -18,7 +18,7 @@ __all__ = ['LIST_VALUED_KEYS', 'GRID_BACKENDS', 'block_ranges', 'experiments_pat
            'grid_backend', 'local_backend', 'ray_backend', 'run_grid', 'fake_train']
 
 # %% ../nbs/14_grid.ipynb #c005
-LIST_VALUED_KEYS = ('learning_rates', 'frame_size')  # keys whose single value is a list
+LIST_VALUED_KEYS = ('learning_rates', 'frame_size', 'round_epochs', 'train_splits')  # keys whose single value is a list
 
 def _plain(v):
     "numpy scalars and arrays -> Python values (for validation, JSON and CSV)."

@@ -14,9 +14,9 @@ from .segments import label_matrix, track_breaks, smooth_decisions, bout_table, 
 
 # %% auto #0
 __all__ = ['SMOOTHING_CANDIDATES', 'SMOOTHING_OFF', 'SELECTION_METRICS', 'POSTPROCESS_FORMAT', 'STEPS', 'moving_average',
-           'class_thresholds', 'postprocess_spec', 'PostProcess', 'decision_score', 'search_postprocess',
-           'table_classes', 'table_breaks', 'fit_postprocess', 'with_decisions', 'apply_postprocess', 'valid_folds',
-           'can_fold', 'heldout_postprocess', 'crossfit_postprocess']
+           'class_thresholds', 'postprocess_spec', 'chooses_on_valid', 'PostProcess', 'decision_score',
+           'search_postprocess', 'table_classes', 'table_breaks', 'fit_postprocess', 'with_decisions',
+           'apply_postprocess', 'valid_folds', 'can_fold', 'heldout_postprocess', 'crossfit_postprocess']
 
 # %% ../nbs/03d_smoothing.ipynb #tb105
 def moving_average(
@@ -109,6 +109,14 @@ def postprocess_spec(
     if th is None and sm == SMOOTHING_OFF: return None
     return {'thresholds': th, 'smoothing': sm, 'metric': metric}
 
+def chooses_on_valid(
+    value,    # a `postprocess` setting
+)->bool:      # True when thresholds or a smoothing setting are left to the validation frames
+    "Whether a `postprocess` setting chooses anything on valid (a fixed one only applies given settings)."
+    spec = postprocess_spec(value)
+    if spec is None: return False
+    return spec['thresholds'] == 'valid' or any(v == 'valid' or (isinstance(v, list) and len(v) > 1) for v in spec['smoothing'].values())
+
 # %% ../nbs/03d_smoothing.ipynb #tb114
 POSTPROCESS_FORMAT = 'videoclf postprocess 1'
 STEPS = 'moving average of the probabilities -> decision rule with thresholds -> bout smoothing'
@@ -157,6 +165,12 @@ class PostProcess:
         return {'format': POSTPROCESS_FORMAT, 'steps': STEPS, 'classes': self.classes, 'multilabel': self.multilabel,
                 'window': self.window, 'thresholds': self.thresholds, 'min_bout': self.min_bout, 'fill_gaps': self.fill_gaps, **self.info}
     def save(self, path)->Path: return save_json(path, self.to_dict())
+    def setting(self)->dict:
+        "A fixed `postprocess` setting that applies these settings (it chooses nothing on valid)."
+        th = self.thresholds or dict.fromkeys(self.classes, 0.5)   # the default rule written out: a setting never asks for nothing
+        return {'thresholds': dict(th),
+                'smoothing': dict(window=self.window, min_bout=self.min_bout, fill_gaps=self.fill_gaps),
+                'metric': self.info.get('metric', 'macro_f1')}
 
     @classmethod
     def load(cls, path)->PostProcess:
@@ -232,7 +246,7 @@ def search_postprocess(
     search = pd.DataFrame(rows)
     best = search.iloc[int(np.argmax(search.score.values))]          # the first maximum: the least smoothing
     raw = score(decide(P, multilabel))
-    info = dict(chosen_on='valid', metric=spec['metric'], valid_score=float(best.score), valid_score_raw=float(raw),
+    info = dict(chosen_on='valid' if chooses_on_valid(spec) else 'given', metric=spec['metric'], valid_score=float(best.score), valid_score_raw=float(raw),
                 valid_frames=int(lab.sum()), candidates=len(search), spec=spec)
     pp = PostProcess(classes, multilabel, int(best.window), best.thresholds, int(best.min_bout), int(best.fill_gaps), info)
     pp.search = search

@@ -20,13 +20,14 @@ from .classes import decide, labels_of, class_scores, macro_average, decision_co
 __all__ = ['FEEDS', 'KEEP_CHECKPOINTS', 'VALID_FRAME_KEYS', 'DEMO_EXPERIMENT', 'experiment_hash', 'resolve_model_id',
            'ExperimentData', 'experiment_store', 'experiment_data', 'training_data_warnings', 'predict_samples',
            'per_frame_features', 'Feed', 'feed_of', 'predicted_labels', 'frame_prediction_rows', 'split_metrics',
-           'confusion_table', 'balanced_class_weights', 'oversample_ids', 'train', 'valid_keys', 'evaluate_predictions',
-           'demo']
+           'confusion_table', 'epochs_in_round', 'balanced_class_weights', 'oversample_ids', 'training_samples',
+           'train', 'valid_keys', 'evaluate_predictions', 'demo']
 
 # %% ../nbs/13_training.ipynb #c005
 def experiment_hash(e:dict)->str:
-    "Short stable hash of a validated experiment (verbosity and model_id excluded)."
-    keep = {k: v for k, v in sorted(e.items()) if k not in ('verbose', 'model_id')}
+    "Short stable hash of a validated experiment: its keys not at their default (verbosity and model_id excluded)."
+    from videoclf.experiment import KEYS
+    keep = {k: v for k, v in sorted(e.items()) if k not in ('verbose', 'model_id') and not (k in KEYS and v == KEYS[k].default)}
     return hashlib.sha1(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 def resolve_model_id(e:dict)->dict:
@@ -482,12 +483,20 @@ def _improved(v, best, mode_max:bool)->bool:
     ref = best if best is not None else (-np.inf if mode_max else np.inf)
     return bool(np.greater(v, ref) if mode_max else np.less(v, ref))
 
+def epochs_in_round(
+    e:dict,      # validated experiment
+    r:int,       # the fit round (0-based)
+)->int:          # epochs round r trains: at most `epochs` (early stopping), or exactly `round_epochs[r]`
+    "How many epochs a fit round trains."
+    return e['epochs'] if e['round_epochs'] is None else e['round_epochs'][r]
+
 class _Progress(keras.callbacks.Callback):
     "Each epoch: the dataset's random state; at its end: the history row, the best weights, early stopping, a checkpoint."
     def __init__(self, ckpt:_Checkpoints, state:dict, e:dict, fit_round:int, ds_train, n_train:int):
         super().__init__()
         self.ckpt, self.state, self.e, self.round, self.ds, self.n_train = ckpt, state, e, fit_round, ds_train, n_train
         self.monitor = e['monitor']; self.mode_max = self.monitor != 'val_loss'
+        self.fixed, self.n_epochs = e['round_epochs'] is not None, epochs_in_round(e, fit_round)
     def on_train_begin(self, logs=None): self.t0 = time.time()
     def on_epoch_begin(self, epoch, logs=None):
         self.ds.set_epoch(len(self.state['history']))   # shuffling and augmentation: a function of seed and global epoch
@@ -499,17 +508,22 @@ class _Progress(keras.callbacks.Callback):
                               **{k: float(v) for k, v in logs.items() if k != 'learning_rate'}})
         self.ds.set_epoch(len(st['history'])); st['dataset'] = self.ds.state()   # where a resumed run continues
         v = logs.get(self.monitor)
-        if v is not None and np.isfinite(v) and _improved(float(v), st['best_value'], self.mode_max):
-            st['best_file'] = self.ckpt.save_best(self.model, f'r{r + 1}-e{epoch + 1}')
-            st.update(best_value=float(v), best_round=r + 1, best_epoch=epoch + 1)
+        if not self.fixed and v is not None and np.isfinite(v) and _improved(float(v), st['best_value'], self.mode_max):
+            self.keep(v)   # the best weights so far (a fixed schedule keeps those at the end of each round: `end_round`)
         stop = st['stopper']   # early stopping within the round (keras' EarlyStopping rule), its state checkpointed
-        if v is not None:
+        if v is not None and not self.fixed:
             stop['wait'] += 1
             if _improved(float(v), stop['best'], self.mode_max): stop.update(best=float(v), wait=0)
             elif stop['wait'] >= self.e['patience'] and epoch > 0: self.model.stop_training = True
-        if self.model.stop_training or epoch + 1 >= self.e['epochs']: self.end_round()
+        if self.model.stop_training or epoch + 1 >= self.n_epochs: self.end_round()
         self.ckpt.save(self.model, st, optimizer=st['rounds_done'] <= r)
+    def keep(self, v):
+        "The model's weights become the best so far (where the next round starts, and the model kept)."
+        h = self.state['history'][-1]
+        self.state['best_file'] = self.ckpt.save_best(self.model, f"r{h['round']}-e{h['epoch']}")
+        self.state.update(best_value=None if v is None else float(v), best_round=h['round'], best_epoch=h['epoch'])
     def end_round(self):
+        if self.fixed: self.keep(self.state['history'][-1].get(self.monitor))   # also when another callback stopped the round
         self.state['stopped_epochs'].append(self.state['history'][-1]['epoch']); self.state['rounds_done'] = self.round + 1
 
 def _logger(path:Path, verbose:int)->logging.Logger:
@@ -540,7 +554,14 @@ def oversample_ids(y:np.ndarray, seed:int=0)->np.ndarray:
     idx = [np.concatenate([ids, rng.choice(ids, n - len(ids))]) for k in range(y.shape[1]) if len(ids := np.flatnonzero(cls == k))]
     return np.sort(np.concatenate(idx))
 
-def _class_weight(e, data):
+def training_samples(
+    e:dict,                # validated experiment (key train_splits)
+    data:ExperimentData,   # its data
+)->tuple:                  # (sample ids into the index, their targets): the labelled samples of every split in train_splits
+    "The samples a model trains on: those of 'train', and of 'valid' too in a refit."
+    return (np.concatenate([data.samples[s] for s in e['train_splits']]), np.concatenate([data.y[s] for s in e['train_splits']]))
+
+def _class_weight(e, data, y):
     cw = e['class_weight']
     if cw is None: return None
     if data.multilabel:
@@ -551,10 +572,9 @@ def _class_weight(e, data):
         if unknown: raise VideoclfError(f"class_weight names class '{unknown[0]}', which is not in the labels "
                                         f"{list(data.label_map.classes)}.")
         return {i: float(cw.get(c, 1.0)) for i, c in enumerate(data.label_map.classes)}
-    return balanced_class_weights(data.y['train'])
+    return balanced_class_weights(y)
 
-def _train_ids(e, data):
-    ids, y = data.samples['train'], data.y['train']
+def _train_ids(e, data, ids, y):
     if not e['oversample']: return ids, y
     if data.multilabel: raise VideoclfError("oversample works for single-label data only; set oversample=False.")
     idx = oversample_ids(y, e['seed'])
@@ -616,9 +636,16 @@ def _remove_partial_writes(out:Path):
         if d.is_dir():
             for p in [*d.glob('.*.tmp'), *d.glob('.tmp.*'), *d.glob('.tmp_*'), *d.glob('_best.tmp.weights.h5')]: _remove(p)
 
+def _canonical(e:dict)->dict:
+    "An experiment as stored (JSON types), with every key of this version: one written before a key was added compares equal."
+    from videoclf.experiment import KEYS
+    try: e = validate_experiment({k: v for k, v in e.items() if k in KEYS})
+    except VideoclfError: pass    # (e.g. its weights file is gone) compared as it is
+    return {k: v for k, v in json.loads(json.dumps(e, default=str)).items() if k != 'verbose'}
+
 def _same_experiment(a:dict, b:dict)->bool:
-    plain = lambda e: {k: v for k, v in json.loads(json.dumps(e, default=str)).items() if k != 'verbose'}
-    return plain(a) == plain(b)
+    "Whether two experiments (validated or as stored in a model folder) train the same model."
+    return _canonical(a) == _canonical(b)
 
 def _check_out_dir(out:Path, e:dict, overwrite:bool, notice=print)->dict|None:
     "Refuse a finished model unless `overwrite`; the progress of an interrupted run of the same experiment, or None."
@@ -704,8 +731,10 @@ def _train_claimed(e, project, out, overwrite, callbacks):
                                 "It must come from the same architecture, sizes and classes.") from err
     save_text(out/'model_summary.txt', _summary(model))
     log.info(device_line('training', **model_flags(model)))
-    cw = _class_weight(e, data)
-    train_ids, train_y = _train_ids(e, data)
+    train_ids, train_y = training_samples(e, data)
+    cw = _class_weight(e, data, train_y)
+    train_ids, train_y = _train_ids(e, data, train_ids, train_y)
+    valid_trains = 'valid' in e['train_splits']   # a refit: nothing left to validate on
     aug = e['augmentation'] if ARCHITECTURES[e['architecture']].inputs == 'frames' else None
     feed = feed_of(e)
     ds_train, ds_valid, cw = feed.datasets(e, data, train_ids, train_y, cw, aug)
@@ -719,6 +748,9 @@ def _train_claimed(e, project, out, overwrite, callbacks):
     state = state or _fresh_state()
     for r, lr in enumerate(e['learning_rates']):
         if r < state['rounds_done']: continue
+        n_epochs = epochs_in_round(e, r)
+        if not n_epochs:   # a fixed schedule that skips this round
+            state['stopped_epochs'].append(0); state['rounds_done'] = r + 1; continue
         resumed = sum(h['round'] == r + 1 for h in state['history'])   # epochs of this round done before a kill
         if not resumed:
             if state['best_file']: ckpt.load_best(fitted, state['best_file'])
@@ -729,14 +761,20 @@ def _train_claimed(e, project, out, overwrite, callbacks):
         if resumed: ckpt.restore_optimizer(fitted)
         progress_cb = _Progress(ckpt, state, e, r, ds_train, len(train_ids))
         cbs = [progress_cb, *_tensorboard(out/'tensorboard'/f'round{r + 1}', log), *(callbacks or [])]
-        log.info(f"round {r + 1}/{len(e['learning_rates'])}: learning rate {lr:g}, up to {e['epochs']} epochs"
+        log.info(f"round {r + 1}/{len(e['learning_rates'])}: learning rate {lr:g}, "
+                 + (f"{n_epochs} epochs (fixed)" if e['round_epochs'] else f"up to {n_epochs} epochs")
                  + (f" (from epoch {resumed + 1})" if resumed else ''))
         with out_of_memory_hint(e['batch_size'], 'training'):
-            fitted.fit(ds_train, validation_data=ds_valid, epochs=e['epochs'], initial_epoch=resumed, class_weight=cw,
-                       callbacks=cbs, verbose=e['verbose'], shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
+            fitted.fit(ds_train, validation_data=None if valid_trains else ds_valid, epochs=n_epochs, initial_epoch=resumed,
+                       class_weight=cw, callbacks=cbs, verbose=e['verbose'],
+                       shuffle=False)   # ds_train shuffles (keras would use `random`'s state)
         if state['rounds_done'] <= r:   # stopped by another callback
             progress_cb.end_round(); ckpt.save(fitted, state, optimizer=False)
-        log.info(f"round {r + 1} done: best {e['monitor']} so far {state['best_value']} (round {state['best_round']})")
+        log.info(f"round {r + 1} done: " + (f"kept its last epoch ({state['best_epoch']})" if e['round_epochs'] else
+                                            f"best {e['monitor']} so far {state['best_value']} (round {state['best_round']})"))
+    if e['round_epochs'] and not np.isfinite(state['history'][-1].get('loss', 0.0)):
+        _notice(log, f"the training loss of the last epoch is {state['history'][-1]['loss']}: with a fixed schedule (round_epochs) "
+                     "nothing chose an earlier epoch, so the kept weights are broken; lower the learning rates or round_epochs.")
     if state['best_file']: ckpt.load_best(fitted, state['best_file'])
     state['fit_dt_train_end'] = _now()
     with out_of_memory_hint(max(e['batch_size'], 32), 'evaluation'):
@@ -778,17 +816,23 @@ def evaluate_predictions(
     classes:list,          # class names, the probability columns
     multilabel:bool,       # the decision rule's kind
     postprocess=None,      # the `postprocess` setting: chosen on the valid rows, saved, applied to every split
+    score_valid:bool=True, # False when the valid rows trained the model (a refit): its valid keys are None
 )->tuple:                  # (the frame predictions as written, the metric keys of results.json)
     "Write frame_predictions.csv, test_predictions.npy, the confusion matrices (and postprocess.json); the metrics of results.json."
     from videoclf.segments import label_matrix
-    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions, crossfit_postprocess
+    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions, crossfit_postprocess, chooses_on_valid
     out = Path(out); ml = multilabel
     P, Y = fp[classes].values.astype('float64'), label_matrix(fp.label, classes)
     rows = {s: np.flatnonzero(fp.split.values == s) for s in ('train', 'valid', 'test')}
     D_raw, Ps, D, held = decide(P, ml), P, None, None
+    if not score_valid and chooses_on_valid(postprocess):
+        raise VideoclfError("the validation frames trained this model, so its post-processing cannot be chosen on them: give a fixed "
+                            "setting (PostProcess.setting()) or postprocess=None.")
     pp = fit_postprocess(fp, postprocess_spec(postprocess), multilabel=ml) if postprocess_spec(postprocess) else None
     if pp is not None:
-        held = crossfit_postprocess(fp, pp.info['spec'], ml)     # each half of valid post-processed as chosen on the other
+        held = crossfit_postprocess(fp, pp.info['spec'], ml) if score_valid else None   # each half of valid as chosen on the other
+        if not score_valid:   # scores on frames the model learnt from: not written
+            pp.info.update(valid_score=None, valid_score_raw=None); pp.search = pp.search.assign(score=np.nan)
         pp.save(out/'postprocess.json'); save_csv(out/'postprocess_search.csv', pp.search)
         Ps, D = pp.apply(P, table_breaks(fp))
         fp = with_decisions(fp, D, pp)
@@ -796,21 +840,22 @@ def evaluate_predictions(
     save_npy(out/'test_predictions.npy', P[rows['test']].astype('float32'))
     m = {s: split_metrics(Y[r], P[r], classes, ml) for s, r in rows.items()}
     val = rows['valid']
+    vk = (lambda keys: keys) if score_valid else (lambda keys: dict.fromkeys(keys))   # in-sample scores are not reported
     r = {'fit_train_acc': m['train'].get('accuracy'), 'fit_train_loss': m['train'].get('loss'),
          'fit_test_acc': m['test'].get('accuracy'), 'fit_test_loss': m['test'].get('loss'),
          'fit_test_macro_f1': m['test'].get('macro_f1'), 'fit_test_roc_auc': m['test'].get('roc_auc'),
-         **valid_keys(fp.iloc[val], P[val], classes, ml),
+         **vk(valid_keys(fp.iloc[val], P[val], classes, ml)),
          **{f'test_{k}': v for k, v in m['test'].items()},  # test_accuracy, test_macro_f1, test_roc_auc, per class
          **_bout_keys(fp, D_raw, classes, 'test', 'test_', True)}
     if pp is not None:
         pm = split_metrics(Y[rows['test']], Ps[rows['test']], classes, ml, decisions=D[rows['test']])
-        r.update({**{f'pp_{k}': x for k, x in valid_keys(fp.iloc[val], Ps[val], classes, ml, decisions=D[val]).items()},
+        r.update({**{f'pp_{k}': x for k, x in vk(valid_keys(fp.iloc[val], Ps[val], classes, ml, decisions=D[val])).items()},
                   **({f'pp_heldout_{k}': x for k, x in valid_keys(fp.iloc[val], held[0], classes, ml, decisions=held[1]).items()} if held else {}),
                   'pp_fit_test_acc': pm.get('accuracy'), 'pp_fit_test_loss': pm.get('loss'),
                   'pp_fit_test_macro_f1': pm.get('macro_f1'), 'pp_fit_test_roc_auc': pm.get('roc_auc'),
                   **{f'pp_test_{k}': x for k, x in pm.items()}, **_bout_keys(fp, D, classes, 'test', 'pp_test_', True),
                   'pp_window': pp.window, 'pp_thresholds': pp.thresholds, 'pp_min_bout': pp.min_bout, 'pp_fill_gaps': pp.fill_gaps,
-                  'pp_metric': pp.info['metric'], 'pp_valid_score': pp.info['valid_score'], 'pp_valid_score_raw': pp.info['valid_score_raw']})
+                  'pp_chosen_on': pp.info['chosen_on'], 'pp_metric': pp.info['metric'], 'pp_valid_score': pp.info['valid_score'], 'pp_valid_score_raw': pp.info['valid_score_raw']})
     final = D if D is not None else D_raw
     cm = decision_confusion(Y[rows['test']], final[rows['test']], classes, ml)
     save_csv(out/'confusion_matrix.csv', cm, index=True)
@@ -839,8 +884,9 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
     order = {v: i for i, v in enumerate(data.store.videos)}
     fp = fp.assign(_v=fp.video.map(order), _r=np.concatenate([np.asarray(data.windows.targets)[data.samples[s]] for s in ('train', 'valid', 'test')]))
     fp = fp.sort_values(['_v', '_r'], kind='stable').drop(columns=['_v', '_r']).reset_index(drop=True)
-    fp, metrics = evaluate_predictions(out, fp, classes, ml, e['postprocess'])   # CSV, confusion matrices, postprocess.json
-    if 'pp_window' in metrics: log.info(f"post-processing chosen on valid: window {metrics['pp_window']}, min_bout "
+    fp, metrics = evaluate_predictions(out, fp, classes, ml, e['postprocess'],   # CSV, confusion matrices, postprocess.json
+                                       score_valid='valid' not in e['train_splits'])
+    if 'pp_window' in metrics: log.info(f"post-processing {'chosen on valid' if metrics['pp_chosen_on'] == 'valid' else 'given'}: window {metrics['pp_window']}, min_bout "
                                         f"{metrics['pp_min_bout']}, fill_gaps {metrics['pp_fill_gaps']}, thresholds {metrics['pp_thresholds']}")
     hist = pd.DataFrame(state['history'])
     save_csv(out/'fit_history.csv', hist)
@@ -849,7 +895,7 @@ def _evaluate_and_write(e, project, data, model, state, out, log)->dict:
     r.update({
         'classes': classes, 'n_classes': len(classes), 'multilabel': ml,
         'data_total_rows_train': int(len(data.samples['train'])), 'data_total_rows_valid': int(len(data.samples['valid'])),
-        'data_total_rows_test': int(len(data.samples['test'])),
+        'data_total_rows_test': int(len(data.samples['test'])), 'data_total_rows_trained': int(len(training_samples(e, data)[0])),
         'fit_best_round': state['best_round'], 'fit_best_epoch': state['best_epoch'],
         f"fit_best_{e['monitor']}": state['best_value'],
         'fit_dt_train_start': state['fit_dt_train_start'], 'fit_dt_train_end': state['fit_dt_train_end'],
