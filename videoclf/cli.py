@@ -354,8 +354,9 @@ def _postprocess_option(value:str|None):
     return v
 
 def _print_scores(rows:list, keys:list):
-    "A table of results keys, one line per (name, results) row; a missing value shows as '-'."
+    "A table of results keys (and the post-processed test scores when the last row has them), one line per (name, results) row."
     fmt = lambda v: '-' if v is None else f'{v:.3f}'
+    keys = keys + (['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in rows[-1][1] else [])
     print('  '.join(['model'.ljust(28)] + [k.ljust(20) for k in keys]))
     for name, res in rows: print('  '.join([str(name)[:28].ljust(28)] + [fmt(res.get(k)).ljust(20) for k in keys]))
 
@@ -380,8 +381,7 @@ def ensemble_cmd(model_ids:str=None,        # comma-separated members, e.g. 3,7,
     kw = dict(model_id=model_id, weights=w, postprocess=pp, frames=frames, overwrite=overwrite)
     r = ensemble_top(prj, top, metric, **kw) if top is not None else ensemble(prj, _list(model_ids), **kw)
     rows = [(m, load_json(prj.model_dir(m)/'results.json')) for m in r['members']] + [(f"{r['model_id']} (ensemble)", r)]
-    pp_keys = ['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else []
-    _print_scores(rows, ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1', 'test_seg_f1_50'] + pp_keys)
+    _print_scores(rows, ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1', 'test_seg_f1_50'])
     if r.get(f'heldout_{metric}') is not None and top is not None:
         print(f"{metric} held out (each half of valid scored by the top {top} on the other half): {r[f'heldout_{metric}']:.3f}")
     print(f"wrote {prj.model_dir(r['model_id'])}")
@@ -400,7 +400,7 @@ def refit_cmd(model_id:str,              # the model or ensemble chosen on valid
     prj = Project(root)
     r = refit(prj, model_id, refit_id, overwrite, verbose)
     rows = [(model_id, load_json(prj.model_dir(model_id)/'results.json')), (f"{r['model_id']} (refit)", r)]
-    _print_scores(rows, ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1'] + (['pp_fit_test_acc', 'pp_fit_test_macro_f1'] if 'pp_fit_test_acc' in r else []))
+    _print_scores(rows, ['fit_val_acc', 'fit_test_acc', 'fit_test_macro_f1'])
     print(f"wrote {prj.model_dir(r['model_id'])}")
 
 # %% ../nbs/19_cli.ipynb #ra002

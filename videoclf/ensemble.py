@@ -129,7 +129,7 @@ def ensemble(
 )->dict:                    # the results (also in models/<model_id>/results.json)
     "Average the probabilities of trained models into a model folder with results.json and frame_predictions.csv."
     from videoclf.claims import claimed
-    from videoclf.smoothing import postprocess_spec, chooses_on_valid
+    from videoclf.smoothing import postprocess_spec, trained_valid_problem
     from videoclf.training import frame_prediction_rows, evaluate_predictions, _clear_dir
     import videoclf
     project = project if isinstance(project, Project) else Project(project)
@@ -154,9 +154,8 @@ def ensemble(
     tables, classes, ml = member_predictions(project, model_ids)
     member = {m: load_json(project.model_dir(m)/'results.json') for m in model_ids}
     valid_trained = [m for m in model_ids if 'valid' in (member[m].get('train_splits') or ['train'])]
-    if valid_trained and chooses_on_valid(spec):
-        raise VideoclfError(f"member(s) {valid_trained} trained on the validation frames (refits), so the ensemble's post-processing "
-                            "cannot be chosen on them: give a fixed setting (PostProcess.setting(); videoclf.refit does) or postprocess=None.")
+    if valid_trained and (problem := trained_valid_problem(spec, f"member(s) {valid_trained}")):   # before anything is written
+        raise VideoclfError(problem)
     first, probs = align_members(tables, model_ids, classes, frames)
     P = average_probabilities(probs, w)
     out = project.model_dir(mid)

@@ -414,7 +414,7 @@ def _position_rules(e:dict, arch)->list:
 
 def _schedule_rules(e:dict)->list:
     "A fixed schedule has one entry per round; training on valid needs one, and post-processing not chosen on valid."
-    from videoclf.smoothing import chooses_on_valid
+    from videoclf.smoothing import trained_valid_problem
     msgs, fixed = [], e['round_epochs']
     if fixed is not None and len(fixed) != len(e['learning_rates']):
         msgs.append(f"round_epochs has {len(fixed)} entries and learning_rates {len(e['learning_rates'])}: give one number of "
@@ -423,9 +423,8 @@ def _schedule_rules(e:dict)->list:
         if fixed is None:
             msgs.append("train_splits includes 'valid', so the validation frames cannot stop training or choose the best epoch: "
                         "set round_epochs (videoclf.refit takes them from the same experiment trained on 'train').")
-        if chooses_on_valid(e['postprocess']):
-            msgs.append("train_splits includes 'valid', so post-processing cannot be chosen on it: give fixed thresholds and "
-                        "smoothing (videoclf.refit copies those of the model trained on 'train') or postprocess=None.")
+        problem = trained_valid_problem(e['postprocess'], "with train_splits ['train', 'valid'] the model")
+        if problem: msgs.append(problem)
     return msgs
 
 def validate_experiment(

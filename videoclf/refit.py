@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import VideoclfError, Project, load_json, check_model_id
+from .core import VideoclfError, Project, load_json, check_model_id, read_table
 from .experiment import KEYS, validate_experiment
 from .smoothing import PostProcess, postprocess_spec
 from .training import train, _improved, _same_experiment
@@ -47,6 +47,12 @@ def _fixed_postprocess(d:Path, setting)->dict|None:
                             "train (or make) it again.")
     return PostProcess.load(d/'postprocess.json').setting()
 
+def _history(f:Path)->pd.DataFrame:
+    "fit_history.csv with numbers (a damaged cell reads as NaN; a damaged line is named by `core.read_table`)."
+    if not f.exists(): raise VideoclfError(f"{f} does not exist: the epochs of model '{f.parent.name}' cannot be replayed; train it again.")
+    h = read_table(f).drop(columns='_line')
+    return h.apply(pd.to_numeric, errors='coerce')
+
 def refit_experiment(
     project,           # Project or project folder
     model_id,          # a finished (trained) model chosen on valid
@@ -64,9 +70,8 @@ def refit_experiment(
                             "that was chosen on valid instead.")
     schedule = e['round_epochs']
     if schedule is None:
-        f, r = d/'fit_history.csv', load_json(d/'results.json')
-        if not f.exists(): raise VideoclfError(f"{f} does not exist: the epochs of model '{model_id}' cannot be replayed; train it again.")
-        schedule = round_schedule(pd.read_csv(f), e['monitor'], len(e['learning_rates']),
+        r = load_json(d/'results.json')
+        schedule = round_schedule(_history(d/'fit_history.csv'), e['monitor'], len(e['learning_rates']),
                                   kept=(r['fit_best_round'], r['fit_best_epoch']))
     return validate_experiment({**e, 'model_id': _refit_id(model_id, refit_id), 'train_splits': ['train', 'valid'],
                                 'round_epochs': schedule, 'postprocess': _fixed_postprocess(d, e['postprocess']), 'refit_of': model_id})

@@ -14,8 +14,8 @@ from .segments import label_matrix, track_breaks, smooth_decisions, bout_table, 
 
 # %% auto #0
 __all__ = ['SMOOTHING_CANDIDATES', 'SMOOTHING_OFF', 'SELECTION_METRICS', 'POSTPROCESS_FORMAT', 'STEPS', 'moving_average',
-           'class_thresholds', 'postprocess_spec', 'chooses_on_valid', 'PostProcess', 'decision_score',
-           'search_postprocess', 'table_classes', 'table_breaks', 'fit_postprocess', 'with_decisions',
+           'class_thresholds', 'postprocess_spec', 'chooses_on_valid', 'trained_valid_problem', 'PostProcess',
+           'decision_score', 'search_postprocess', 'table_classes', 'table_breaks', 'fit_postprocess', 'with_decisions',
            'apply_postprocess', 'valid_folds', 'can_fold', 'heldout_postprocess', 'crossfit_postprocess']
 
 # %% ../nbs/03d_smoothing.ipynb #tb105
@@ -116,6 +116,15 @@ def chooses_on_valid(
     spec = postprocess_spec(value)
     if spec is None: return False
     return spec['thresholds'] == 'valid' or any(v == 'valid' or (isinstance(v, list) and len(v) > 1) for v in spec['smoothing'].values())
+
+def trained_valid_problem(
+    value,      # a `postprocess` setting
+    who:str,    # what learnt from the validation frames, for the message (e.g. "member(s) ['a_refit']")
+)->str|None:    # the message when the setting would choose on them; None when it chooses nothing
+    "Why a post-processing setting cannot be used by a model (or ensemble) that trained on the validation frames, if it cannot."
+    if not chooses_on_valid(value): return None
+    return (f"{who} trained on the validation frames; the validation split is no longer held out, so post-processing cannot be "
+            "chosen on it: give a fixed setting (PostProcess.setting(); videoclf.refit copies the one chosen before) or postprocess=None.")
 
 # %% ../nbs/03d_smoothing.ipynb #tb114
 POSTPROCESS_FORMAT = 'videoclf postprocess 1'

@@ -820,14 +820,12 @@ def evaluate_predictions(
 )->tuple:                  # (the frame predictions as written, the metric keys of results.json)
     "Write frame_predictions.csv, test_predictions.npy, the confusion matrices (and postprocess.json); the metrics of results.json."
     from videoclf.segments import label_matrix
-    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions, crossfit_postprocess, chooses_on_valid
+    from videoclf.smoothing import postprocess_spec, fit_postprocess, table_breaks, with_decisions, crossfit_postprocess, trained_valid_problem
     out = Path(out); ml = multilabel
     P, Y = fp[classes].values.astype('float64'), label_matrix(fp.label, classes)
     rows = {s: np.flatnonzero(fp.split.values == s) for s in ('train', 'valid', 'test')}
     D_raw, Ps, D, held = decide(P, ml), P, None, None
-    if not score_valid and chooses_on_valid(postprocess):
-        raise VideoclfError("the validation frames trained this model, so its post-processing cannot be chosen on them: give a fixed "
-                            "setting (PostProcess.setting()) or postprocess=None.")
+    if not score_valid and (problem := trained_valid_problem(postprocess, 'this model')): raise VideoclfError(problem)
     pp = fit_postprocess(fp, postprocess_spec(postprocess), multilabel=ml) if postprocess_spec(postprocess) else None
     if pp is not None:
         held = crossfit_postprocess(fp, pp.info['spec'], ml) if score_valid else None   # each half of valid as chosen on the other
